@@ -1,0 +1,193 @@
+"""Answers -> suggested classification, step status, action plan and deadlines.
+
+The kit suggests; the caseworker decides. Nothing here records a decision.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from .case import Case
+from .deadlines import DeadlineStatus, due_date, status_of
+from .guideline import Action, Context, Guideline, Indicator, Question, Step, evaluate
+
+CLASSIFICATION_ORDER = ("ej_bedomd", "inga_tecken", "oklart", "misstanke", "berattigad")
+
+
+@dataclass(frozen=True)
+class Signal:
+    question: Question
+    answer: str
+    indicator: Indicator
+
+
+@dataclass(frozen=True)
+class StepStatus:
+    step: Step
+    applies: bool
+    status: str                    # "ej_aktuellt" | "ej_paborjat" | "ofullstandigt" | "klart"
+    missing: tuple[Question, ...]  # required and relevant but unanswered
+    reason: str                    # why it does not apply, from the guideline
+
+    @property
+    def label(self) -> str:
+        return {"ej_aktuellt": "Inte aktuellt", "ej_paborjat": "Inte påbörjat",
+                "ofullstandigt": "Pågår", "klart": "Klart"}[self.status]
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    action: Action
+    status: str                  # "klar" | "att_gora" | "vantar_samtycke" | "inget_samtycke"
+    deadline: DeadlineStatus | None
+
+    @property
+    def label(self) -> str:
+        return {"klar": "Klar", "att_gora": "Att göra", "vantar_samtycke": "Väntar på samtycke",
+                "inget_samtycke": "Görs inte: personen har inte samtyckt"}[self.status]
+
+    @property
+    def open(self) -> bool:
+        return self.status in ("att_gora", "vantar_samtycke")
+
+
+class CaseState:
+    """Everything derived from one case's answers on a given day."""
+
+    def __init__(self, g: Guideline, answers: dict[str, Any], *, decision: str | None = None,
+                 closed: bool = False, today: dt.date, _filtered: bool = False):
+        self.g, self.decision, self.closed, self.today = g, decision, closed, today
+        self.raw_answers = answers
+        self.answers = answers if _filtered else self._effective(answers)
+        self.ctx = Context(self.answers, classification=lambda: self.classification, decision=decision,
+                           step_applies=self.step_applies, deadline_passed=self.deadline_passed, closed=closed)
+        self._applies: dict[str, bool] = {}
+
+    def _effective(self, answers: dict) -> dict:
+        """Only the answers to questions that are relevant now. Hidden answers stay stored
+        (nothing is lost) but count for nothing, as in XLSForm."""
+        qs, eff = self.g.questions, answers
+        for _ in range(6):  # relevance can cascade; a few passes reach the fixed point
+            probe = CaseState(self.g, eff, decision=self.decision, closed=self.closed, today=self.today,
+                              _filtered=True)
+            new = {k: v for k, v in answers.items() if k not in qs or probe.relevant(qs[k])}
+            if new == eff:
+                break
+            eff = new
+        return eff
+
+    @classmethod
+    def of(cls, g: Guideline, case: Case, today: dt.date) -> "CaseState":
+        return cls(g, case.answers, decision=case.decision.outcome if case.decision else None,
+                   closed=case.closed, today=today)
+
+    def holds(self, cond: Any) -> bool:
+        return evaluate(cond, self.ctx)
+
+    # ---- classification ----
+    def relevant(self, q: Question) -> bool:
+        return self.step_applies(q.step) and self.holds(q.relevant)
+
+    @cached_property
+    def signals(self) -> tuple[Signal, ...]:
+        out = []
+        for q in self.g.questions.values():
+            if not q.indicators or not self.holds(q.relevant):
+                continue
+            a = self.answers.get(q.id)
+            for ind in q.indicators:
+                if a in ind.when:
+                    out.append(Signal(q, a, ind))
+        return tuple(out)
+
+    @cached_property
+    def assessed_count(self) -> int:
+        """How many indicator questions have a real answer (not 'vet inte')."""
+        return sum(1 for q in self.g.questions.values()
+                   if q.indicators and self.holds(q.relevant) and self.answers.get(q.id) not in (None, "vet_ej"))
+
+    @cached_property
+    def classification(self) -> str:
+        m = sum(1 for s in self.signals if s.indicator.suggests == "misstanke")
+        b = sum(1 for s in self.signals if s.indicator.suggests == "berattigad")
+        if self.assessed_count == 0:
+            return "ej_bedomd"
+        if m == 0 and b == 0:
+            return "inga_tecken"
+        if m == 0:
+            return "berattigad"
+        if m >= self.g.misstanke_min and m > b:
+            return "misstanke"
+        return "oklart"
+
+    @property
+    def classification_label(self) -> str:
+        return self.g.classification_labels[self.classification]
+
+    # ---- steps ----
+    def step_applies(self, step_id: str) -> bool:
+        if step_id not in self._applies:
+            self._applies[step_id] = False  # guards against a step whose condition names itself
+            self._applies[step_id] = self.holds(self.g.step(step_id).applies)
+        return self._applies[step_id]
+
+    def step_status(self, step: Step) -> StepStatus:
+        if not self.step_applies(step.id):
+            return StepStatus(step, False, "ej_aktuellt", (), step.not_applicable)
+        relevant = [q for q in step.questions if self.holds(q.relevant)]
+        missing = tuple(q for q in relevant if q.required and q.id not in self.answers)
+        answered = any(q.id in self.answers for q in relevant)
+        status = "klart" if answered and not missing else ("ofullstandigt" if answered else "ej_paborjat")
+        return StepStatus(step, True, status, missing, "")
+
+    @property
+    def steps(self) -> list[StepStatus]:
+        return [self.step_status(s) for s in self.g.steps]
+
+    # ---- deadlines and actions ----
+    def deadline_due(self, rule_id: str) -> dt.date | None:
+        return due_date(self.g.deadline(rule_id), self.answers)[1]
+
+    def deadline_passed(self, rule_id: str) -> bool:
+        due = self.deadline_due(rule_id)
+        return due is not None and self.today > due
+
+    @cached_property
+    def action_plan(self) -> tuple[ActionItem, ...]:
+        items = []
+        for a in self.g.actions:
+            if not self.holds(a.applies):
+                continue
+            done = self.holds(a.done_when)
+            status = "klar" if done else "att_gora"
+            if not done and a.consent:
+                consent = self.answers.get(a.consent)
+                status = {"ja": "att_gora", "nej": "inget_samtycke"}.get(consent, "vantar_samtycke")
+            deadline = None
+            if a.deadline:
+                start, due = due_date(self.g.deadline(a.deadline), self.answers)
+                if due is not None:
+                    st, left = status_of(due, done or status == "inget_samtycke", self.today)
+                    deadline = DeadlineStatus(self.g.deadline(a.deadline), start, due, done, st, left)
+            items.append(ActionItem(a, status, deadline))
+        return tuple(items)
+
+    @property
+    def deadlines(self) -> list[DeadlineStatus]:
+        return [i.deadline for i in self.action_plan if i.deadline is not None]
+
+    @property
+    def next_deadline(self) -> DeadlineStatus | None:
+        open_ = [d for d in self.deadlines if d.status != "klar"]
+        return min(open_, key=lambda d: d.due) if open_ and not self.closed else None
+
+    def document_allowed(self, doc_id: str) -> tuple[bool, str]:
+        spec = self.g.document(doc_id)
+        ok = self.holds(spec.requires)
+        return ok, ("" if ok else spec.refusal)
+
+
+def assess(g: Guideline, case: Case, today: dt.date) -> CaseState:
+    return CaseState.of(g, case, today)

@@ -1,0 +1,144 @@
+"""The `dumpning-kit` command. Errors: one Swedish line on standard error, exit code 2."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+
+from .errors import GuidelineError, UserError, ValidationError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, exit 2, as the house rules say
+        sys.stderr.write(f"dumpning-kit: fel: {message}\n")
+        raise SystemExit(2)
+
+
+def _fail(message: str) -> int:
+    sys.stderr.write(f"dumpning-kit: fel: {' '.join(str(message).split())}\n")
+    return 2
+
+
+def cmd_due_date(args) -> int:
+    from .guideline import default_guideline
+    from .deadlines import due_date
+    from .workdays import add_months, holiday_name
+    try:
+        received = dt.date.fromisoformat(args.received)
+    except ValueError:
+        return _fail(f"ogiltigt datum '{args.received}': skriv det som ÅÅÅÅ-MM-DD, till exempel 2026-03-15.")
+    rule = default_guideline().deadline("svar_pa_begaran")
+    _, due = due_date(rule, {rule.from_question: received})
+    print(due.isoformat())
+    if not args.quiet:
+        plain = add_months(received, rule.months)
+        print(f"{rule.label}: begäran togs emot {received.isoformat()}, svaret ska ha kommit senast {due.isoformat()}.")
+        if plain != due:
+            why = holiday_name(plain) or {5: "en lördag", 6: "en söndag"}.get(plain.weekday(), "en helgdag")
+            print(f"En månad efter är {plain.isoformat()}, som är {why.lower()}. Enligt 2 § lag (1930:173) "
+                  f"flyttas sista dagen till nästa vardag.")
+    return 0
+
+
+def cmd_cases(args) -> int:
+    from .store import Store
+    from .settings import today
+    store = Store()
+    rows = []
+    for case in store.list_cases(status=args.status):
+        st = store.state(case)
+        nd = st.next_deadline
+        rows.append({"id": case.id, "diarienummer": case.diarienummer, "status": case.status,
+                     "handlaggare": case.answers.get("handlaggare"), "bedomning": st.classification,
+                     "beslut": case.decision.outcome if case.decision else None,
+                     "next_deadline": nd.due.isoformat() if nd else None,
+                     "next_deadline_label": nd.rule.label if nd else None,
+                     "next_deadline_status": nd.status if nd else None})
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{'Id':>5}  {'Diarienummer':<16} {'Status':<9} {'Nästa frist':<12} Frist")
+    for r in rows:
+        print(f"{r['id']:>5}  {r['diarienummer']:<16} {r['status']:<9} {r['next_deadline'] or '–':<12} "
+              f"{r['next_deadline_label'] or ''}")
+    print(f"{len(rows)} ärenden (i dag {today().isoformat()}).")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .demo import create_demo_cases
+    from .store import Store
+    store = Store()
+    if store.count() and not args.force:
+        return _fail("databasen innehåller redan ärenden. Använd --force för att lägga till demoärenden ändå.")
+    ids = create_demo_cases(store, count=args.count)
+    print(f"Skapade {len(ids)} påhittade demoärenden i {store.url.split('///')[-1]}.")
+    return 0
+
+
+def cmd_coverage(args) -> int:
+    from .coverage import coverage_rows
+    rows = coverage_rows()
+    if args.format == "json":
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+        return 0
+    print(f"{'Avsnitt':<9} {'Frågor':>6} {'Åtgärder':>8} {'Frister':>7} {'Dokument':>8}  Rubrik")
+    for r in rows:
+        print(f"{r['section']:<9} {r['questions']:>6} {r['actions']:>8} {r['deadlines']:>7} {r['documents']:>8}  {r['title']}")
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from .server import main as serve_main, voila_argv
+    from .store import Store
+    Store()  # create the database before the first page, and fail early on a bad URL
+    serve_main(voila_argv(args.port, ip=args.ip, preheat=not args.no_preheat))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="dumpning-kit", description="Stöd för arbetet mot social dumpning.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    s = sub.add_parser("serve", help="starta handläggarappen i webbläsaren (Voilà)")
+    s.add_argument("--port", type=int, default=8866)
+    s.add_argument("--ip", default="127.0.0.1", help="adress att lyssna på (standard 127.0.0.1)")
+    s.add_argument("--no-preheat", action="store_true", help="starta utan förvärmda kärnor")
+    s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("due-date", help="sista dag för svar på en begäran enligt 2 a kap. 10 § SoL")
+    s.add_argument("--received", required=True, help="datum då den andra kommunen tog emot begäran (ÅÅÅÅ-MM-DD)")
+    s.add_argument("--quiet", action="store_true", help="skriv bara datumet")
+    s.set_defaults(func=cmd_due_date)
+
+    s = sub.add_parser("cases", help="lista ärenden")
+    s.add_argument("--format", choices=["table", "json"], default="table")
+    s.add_argument("--status", choices=["oppet", "avslutat"])
+    s.set_defaults(func=cmd_cases)
+
+    s = sub.add_parser("demo", help="fyll databasen med påhittade demoärenden")
+    s.add_argument("--count", type=int, default=30)
+    s.add_argument("--force", action="store_true")
+    s.set_defaults(func=cmd_demo)
+
+    s = sub.add_parser("coverage", help="visa vilka avsnitt i riktlinjen som täcks av frågor, åtgärder och dokument")
+    s.add_argument("--format", choices=["table", "json"], default="table")
+    s.set_defaults(func=cmd_coverage)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args) or 0
+    except ValidationError as e:
+        return _fail("; ".join(e.errors.values()))
+    except (UserError, GuidelineError) as e:
+        return _fail(str(e))
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

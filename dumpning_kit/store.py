@@ -1,0 +1,291 @@
+"""Persistence: cases with optimistic locking, and an append-only event log (who, when, what)."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, Text,
+                        create_engine, event, func, insert, select, update)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from .assessment import CaseState
+from .case import Case, Decision, answers_from_json, answers_to_json, validate_answers
+from .errors import StaleWriteError, UserError, ValidationError
+from .guideline import Guideline, default_guideline
+from .settings import Settings, current_user, database_url, default_settings, today
+
+metadata = MetaData()
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("diarienummer", String(40), nullable=False, unique=True),
+    Column("caseworker", String(100), nullable=False, index=True),
+    Column("status", String(16), nullable=False, default="oppet", index=True),
+    Column("version", Integer, nullable=False, default=1),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("closed_at", Date, nullable=True, index=True),
+    Column("next_due", Date, nullable=True, index=True),
+    Column("answers", JSON, nullable=False),
+    Column("decision", JSON, nullable=True),
+)
+
+events = Table(
+    "events", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", Integer, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user", String(100), nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("version", Integer, nullable=True),
+    Column("detail", JSON, nullable=False),
+)
+
+EVENT_LABELS = {
+    "skapat": "Ärendet skapades", "sparat": "Svar sparades", "beslut": "Beslut registrerades",
+    "avslutat": "Ärendet avslutades", "oppnat": "Ärendet öppnades", "exporterat": "Dokument skapades",
+    "last": "Ärendet lästes", "atertaget": "Ärendet öppnades igen",
+}
+
+STALE_MESSAGE = ("Någon annan har sparat ärendet efter att du öppnade det, så dina ändringar sparades inte. "
+                 "Kopiera det du skrev, ladda om ärendet och för in dina ändringar igen.")
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    case_id: int
+    at: dt.datetime
+    user: str
+    kind: str
+    version: int | None
+    detail: dict
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.kind, self.kind)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # SQLite returns naive datetimes; they were written as UTC.
+    return value if value.tzinfo else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            p = Path(path)
+            p.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not p.exists():
+                fd = os.open(p, os.O_CREAT | os.O_WRONLY, 0o600)  # owner-only from the first byte
+                os.close(fd)
+        engine = create_engine(url, connect_args={"timeout": 15})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(conn, _record):
+            cur = conn.cursor()
+            if path and path != ":memory:":
+                cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.close()
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _secure_sqlite_files(url: str) -> None:
+    if url.startswith("sqlite:///") and ":memory:" not in url:
+        base = url.split("///", 1)[1]
+        for suffix in ("", "-wal", "-shm"):
+            f = Path(base + suffix)
+            if f.exists():
+                os.chmod(f, 0o600)
+
+
+class Store:
+    """All reads and writes of cases. Every write is validated here and logged as an event."""
+
+    def __init__(self, url: str | None = None, *, guideline: Guideline | None = None,
+                 settings: Settings | None = None):
+        self.url = url or database_url()
+        self.settings = settings or default_settings()
+        self.g = guideline or default_guideline()
+        self.engine = _make_engine(self.url)
+        metadata.create_all(self.engine)
+        _secure_sqlite_files(self.url)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # ---- reading ----
+    def _row_to_case(self, row) -> Case:
+        m = row._mapping
+        return Case(answers=answers_from_json(self.g, m["answers"]), decision=Decision.from_json(m["decision"]),
+                    id=m["id"], version=m["version"], status=m["status"], created_at=_utc(m["created_at"]),
+                    updated_at=_utc(m["updated_at"]), closed_at=m["closed_at"])
+
+    def get(self, case_id: int) -> Case:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(cases).where(cases.c.id == int(case_id))).first()
+        if row is None:
+            raise UserError(f"Ärende {case_id} finns inte. Det kan ha tagits bort.")
+        return self._row_to_case(row)
+
+    def find_by_diarienummer(self, diarienummer: str) -> Case | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(cases).where(cases.c.diarienummer == diarienummer)).first()
+        return self._row_to_case(row) if row else None
+
+    def list_cases(self, *, status: str | None = None, caseworker: str | None = None) -> list[Case]:
+        q = select(cases).order_by(cases.c.next_due.is_(None), cases.c.next_due, cases.c.id)
+        if status:
+            q = q.where(cases.c.status == status)
+        if caseworker:
+            q = q.where(cases.c.caseworker == caseworker)
+        with self.engine.connect() as conn:
+            return [self._row_to_case(r) for r in conn.execute(q)]
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(cases)).scalar_one()
+
+    def events(self, case_id: int) -> list[Event]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(events).where(events.c.case_id == int(case_id)).order_by(events.c.id))
+            return [Event(r.id, r.case_id, _utc(r.at), r.user, r.kind, r.version, r.detail) for r in rows]
+
+    # ---- writing ----
+    def state(self, case: Case, on: dt.date | None = None) -> CaseState:
+        return CaseState.of(self.g, case, on or today())
+
+    def _validate(self, old: dict, changes: dict, decision: str | None, closed: bool) -> dict:
+        merged = {**old, **changes}
+        return validate_answers(
+            self.g, merged, set(changes), today=today(), own_code=self.settings.municipality_code,
+            state_factory=lambda a: CaseState(self.g, a, decision=decision, closed=closed, today=today()))
+
+    def _derived(self, answers: dict, decision: Decision | None, status: str) -> dict:
+        case = Case(answers=answers, decision=decision, status=status)
+        nd = self.state(case).next_deadline
+        return {"next_due": nd.due if nd else None, "diarienummer": answers.get("diarienummer", ""),
+                "caseworker": answers.get("handlaggare", "")}
+
+    def create_case(self, answers: dict, user: str | None = None) -> Case:
+        user = user or current_user()
+        clean = self._validate({}, answers, None, False)
+        first = self.g.steps[0]
+        state = CaseState(self.g, clean, today=today())
+        missing = state.step_status(first).missing
+        if missing:
+            raise ValidationError({q.id: "Fyll i det här fältet." for q in missing})
+        now = _now()
+        row = {"status": "oppet", "version": 1, "created_at": now, "updated_at": now,
+               "answers": answers_to_json(clean), "decision": None, **self._derived(clean, None, "oppet")}
+        try:
+            with self.engine.begin() as conn:
+                case_id = conn.execute(insert(cases).values(**row)).inserted_primary_key[0]
+                self._log(conn, case_id, "skapat", user, 1,
+                          {"changes": {k: [None, v] for k, v in answers_to_json(clean).items()}})
+        except IntegrityError:
+            raise ValidationError({"diarienummer": "Det finns redan ett ärende med det diarienumret."}) from None
+        return self.get(case_id)
+
+    def save_answers(self, case_id: int, version: int, changes: dict, user: str | None = None,
+                     step: str | None = None) -> Case:
+        """Validate and save changed answers. `version` is the version the user opened."""
+        user = user or current_user()
+        case = self.get(case_id)
+        if case.version != version:
+            raise StaleWriteError(STALE_MESSAGE)
+        old = dict(case.answers)
+        clean = self._validate(old, changes, case.decision.outcome if case.decision else None, case.closed)
+        required_core = {q.id for q in self.g.steps[0].questions if q.required}
+        emptied = [k for k in changes if k in required_core and k not in clean]
+        if emptied:
+            raise ValidationError({k: "Fältet får inte vara tomt." for k in emptied})
+        diff = {k: [answers_to_json({k: old.get(k)})[k], answers_to_json({k: clean.get(k)})[k]]
+                for k in set(old) | set(clean) if old.get(k) != clean.get(k)}
+        if not diff:
+            return case
+        return self._write(case, user, "sparat", {"answers": answers_to_json(clean)},
+                           {"step": step, "changes": diff}, clean, case.decision, case.status)
+
+    def record_decision(self, case_id: int, version: int, outcome: str, motivation: str,
+                        user: str | None = None, on: dt.date | None = None) -> Case:
+        user = user or current_user()
+        errors = {}
+        if outcome not in self.g.decision_options:
+            errors["decision_outcome"] = "Välj ett av besluten."
+        motivation = (motivation or "").strip() if isinstance(motivation, str) else ""
+        if len(motivation) < 10:
+            errors["decision_motivation"] = "Skriv en motivering till beslutet (minst några meningar)."
+        elif len(motivation) > 20000:
+            errors["decision_motivation"] = "Motiveringen är för lång: högst 20000 tecken."
+        on = on or today()
+        if on > today():
+            errors["decision_date"] = "Beslutsdatumet kan inte ligga i framtiden."
+        if errors:
+            raise ValidationError(errors)
+        case = self.get(case_id)
+        if case.version != version:
+            raise StaleWriteError(STALE_MESSAGE)
+        decision = Decision(outcome, motivation, on, user)
+        old = case.decision.to_json() if case.decision else None
+        return self._write(case, user, "beslut", {"decision": decision.to_json()},
+                           {"old": old, "new": decision.to_json()}, case.answers, decision, case.status)
+
+    def close_case(self, case_id: int, version: int, user: str | None = None, reopen: bool = False) -> Case:
+        user = user or current_user()
+        case = self.get(case_id)
+        if case.version != version:
+            raise StaleWriteError(STALE_MESSAGE)
+        status = "oppet" if reopen else "avslutat"
+        values = {"status": status, "closed_at": None if reopen else today()}
+        return self._write(case, user, "atertaget" if reopen else "avslutat", values, {}, case.answers,
+                           case.decision, status)
+
+    def _write(self, case: Case, user: str, kind: str, values: dict, detail: dict, answers: dict,
+               decision: Decision | None, status: str) -> Case:
+        derived = self._derived(answers, decision, status)
+        with self.engine.begin() as conn:
+            res = conn.execute(update(cases).where(cases.c.id == case.id, cases.c.version == case.version)
+                               .values(**values, **derived, version=case.version + 1, updated_at=_now()))
+            if res.rowcount != 1:
+                raise StaleWriteError(STALE_MESSAGE)
+            self._log(conn, case.id, kind, user, case.version + 1, detail)
+        return self.get(case.id)
+
+    def log(self, case_id: int, kind: str, detail: dict | None = None, user: str | None = None) -> None:
+        """Record a read or an export: privacy law wants to know who saw what."""
+        with self.engine.begin() as conn:
+            self._log(conn, int(case_id), kind, user or current_user(), None, detail or {})
+
+    @staticmethod
+    def _log(conn, case_id: int, kind: str, user: str, version: int | None, detail: dict) -> None:
+        conn.execute(insert(events).values(case_id=case_id, at=_now(), user=user, kind=kind,
+                                           version=version, detail=json.loads(json.dumps(detail, default=str))))
+
+    def delete_cases(self, ids: Iterable[int]) -> int:
+        ids = [int(i) for i in ids]
+        if not ids:
+            return 0
+        with self.engine.begin() as conn:
+            conn.execute(events.delete().where(events.c.case_id.in_(ids)))
+            return conn.execute(cases.delete().where(cases.c.id.in_(ids))).rowcount
+
+
+def open_store(url: str | None = None) -> Store:
+    return Store(url)
+
+
