@@ -1,0 +1,1 @@
+"""ipywidgets views. Notebooks call these; all logic stays in the package."""
