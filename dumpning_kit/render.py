@@ -168,6 +168,9 @@ _BODY_TAGS = frozenset(
         "tfoot", "th", "thead", "time", "tr", "u", "ul",
     }
 )  # fmt: skip
+# Removed together with their content (bleach would keep their text: code, CSS, markup).
+_DROP_WITH_CONTENT = ["script", "style", "template", "noscript", "iframe", "object", "embed",
+                      "svg", "math", "head", "title", "textarea", "select"]  # fmt: skip
 _COMMON_ATTRS = frozenset({"class", "id", "lang", "title", "dir", "style"})
 _TAG_ATTRS = {
     "a": frozenset({"href"}),
@@ -208,11 +211,15 @@ def clean_body_html(html: str) -> str:
     Allowed: text-level and block tags of ordinary letters (headings, paragraphs, lists,
     tables, figures), ``class``/``id``/``lang``/``title`` and a few layout properties in
     ``style``; ``<img>`` only with ``data:image/...`` sources. Disallowed tags are
-    dropped, their text kept; HTML comments are dropped; an image without a data:
-    source is removed.
+    dropped, their text kept, except scripts, styles, frames, inline SVG/MathML and form
+    fields, which go with their content; HTML comments are dropped; an image without a
+    data: source is removed.
     """
+    soup = BeautifulSoup(html, features="html.parser")
+    for element in soup.find_all(_DROP_WITH_CONTENT):
+        element.decompose()
     cleaned = bleach.clean(
-        html,
+        str(soup),
         tags=_BODY_TAGS,
         attributes=_allowed_attribute,
         protocols=frozenset({"http", "https", "mailto", "tel", "data"}),
