@@ -84,7 +84,8 @@ def parse_date(value: Any) -> dt.date:
     try:
         return dt.date.fromisoformat(s)
     except ValueError:
-        raise ValueError("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-15.") from None
+        shown = s if len(s) <= 20 else s[:20] + "…"
+        raise ValueError(f"”{shown}” är inte ett datum. Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-15.") from None
 
 
 def normalise_personnummer(value: Any) -> str:

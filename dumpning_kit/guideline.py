@@ -172,6 +172,25 @@ class Guideline:
         return f"{note} Kommunen har inte angett motsvarande bestämmelse i den nya lagen."
 
 
+    def replacement_notice(self, mapping: dict | None = None) -> str:
+        """One plain paragraph: which cited laws are replaced, and the municipality's own mapping."""
+        parts = []
+        for key, law in self.laws.items():
+            if not law.get("replaced_by"):
+                continue
+            when = law.get("replaced_on")
+            when_text = f" den {_swedish_date(when)}" if isinstance(when, dt.date) else ""
+            parts.append(f"Riktlinjen hänvisar till {law['name']}, som har ersatts av {law['replaced_by']}{when_text}. "
+                         "Hänvisningarna står kvar som i riktlinjen.")
+            own = {k.split(":", 1)[1]: v for k, v in (mapping or {}).items() if k.startswith(key + ":")}
+            if own:
+                parts.append("Kommunens egen tolkning av motsvarande bestämmelser: " +
+                             "; ".join(f"{old} → {new}" for old, new in own.items()) + ".")
+            else:
+                parts.append("Kommunen har inte angett motsvarande bestämmelser i den nya lagen.")
+        return " ".join(parts)
+
+
 _MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
            "september", "oktober", "november", "december"]
 

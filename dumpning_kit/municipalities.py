@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -39,6 +40,9 @@ def _by_name() -> dict[str, str]:
 def find(value: str) -> Municipality | None:
     """A municipality from its four-digit code or its name ('Bengtsfors' or 'Bengtsfors kommun')."""
     v = str(value).strip()
+    labelled = re.search(r"\((\d{4})\)$", v)  # "Göteborg (1480)", as the form's list shows it
+    if labelled:
+        v = labelled.group(1)
     if v.isdigit():
         return all_municipalities().get(v.zfill(4))
     code = _by_name().get(" ".join(v.split()).casefold())

@@ -289,10 +289,18 @@ _EXPORTER_SETTINGS: dict[str, Any] = {
 }
 
 
+_html_exporter: HTMLExporter | None = None
+_html_lock = threading.Lock()
+
+
 def to_html(doc: Document) -> str:
     """Render ``doc`` to one self-contained, offline HTML page (A4 print rules)."""
-    exporter = HTMLExporter(**_EXPORTER_SETTINGS)
-    html, _ = exporter.from_notebook_node(document_notebook(doc))
+    global _html_exporter  # noqa: PLW0603 - one exporter: its Jinja environment costs ~0.1 s
+    nb = document_notebook(doc)
+    with _html_lock:
+        if _html_exporter is None:
+            _html_exporter = HTMLExporter(**_EXPORTER_SETTINGS)
+        html, _ = _html_exporter.from_notebook_node(nb)
     return html
 
 

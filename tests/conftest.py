@@ -13,7 +13,8 @@ import pytest
 
 CHROMIUM = os.environ.get("DUMPNING_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
+                 "--lang=sv-SE"]
 TODAY = "2026-11-27"
 
 

@@ -1,0 +1,61 @@
+"""The caseworker app: the case list and the wizard, switched in one page."""
+from __future__ import annotations
+
+import logging
+
+import ipywidgets as w
+from IPython.display import display
+
+from ..errors import GuidelineError, UserError
+from ..store import Store
+from .caselist import CaseList
+from .common import message
+from .wizard import UNEXPECTED, CaseWizard
+
+log = logging.getLogger(__name__)
+
+
+class CaseApp:
+    def __init__(self, store: Store | None = None, banner: str = ""):
+        self.store = store or Store()
+        self.banner = w.HTML(banner)
+        self.error = w.HTML()
+        self.main = w.VBox()
+        self.widget = w.VBox([self.banner, self.error, self.main], layout=w.Layout(width="100%"))
+        self.widget.add_class("dk-app")
+        self.show_list()
+
+    def show_list(self) -> None:
+        self.error.value = ""
+        self.main.children = [CaseList(self.store, self.open_case).widget]
+
+    def open_case(self, case_id: int | None) -> None:
+        try:
+            case = self.store.get(case_id) if case_id is not None else None
+            self.main.children = [CaseWizard(self.store, case, on_exit=self.show_list).widget]
+            self.error.value = ""
+        except UserError as e:
+            self.error.value = message("error", str(e))
+        except Exception:
+            log.exception("open failed")
+            self.error.value = message("error", UNEXPECTED)
+
+
+def show_app(case_id: int | None = None) -> CaseApp | None:
+    """Entry point for notebooks/arende.ipynb."""
+    try:
+        app = CaseApp()
+    except GuidelineError as e:
+        display(w.HTML(message("error", f"Riktlinjefilen eller inställningarna har ett fel: {e}")))
+        return None
+    if case_id is not None:
+        app.open_case(case_id)
+    display(app.widget)
+    return app
+
+
+def practice_app() -> CaseApp:
+    """The wizard on a throwaway in-memory database, for training."""
+    app = CaseApp(Store("sqlite://"), banner=message(
+        "hint", "Övningsläge: ärenden sparas bara i minnet och försvinner när du stänger sidan."))
+    return app
