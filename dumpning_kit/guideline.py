@@ -289,7 +289,7 @@ class _Loader:
         qids = {q.id for s in steps for q in s.questions}
         missing_core = [c for c in CORE_QUESTIONS if c not in qids]
         if missing_core:
-            self.fail("steps", f"kärnfrågan '{missing_core[0]}' saknas (kitet behöver {', '.join(CORE_QUESTIONS)})")
+            self.fail("steps", f"kärnfrågan '{missing_core[0]}' saknas (verktyget behöver {', '.join(CORE_QUESTIONS)})")
         step_ids = {s.id for s in steps}
 
         deadlines = []

@@ -37,13 +37,13 @@ class DumpningVoila(Voila):
 
 
 def voila_argv(port: int, ip: str = "127.0.0.1", preheat: bool = True, pool_size: int = 1,
-               cull_seconds: int = 900) -> list[str]:
+               cull_seconds: int = 900, root: Path = NOTEBOOKS) -> list[str]:
     """Command-line settings for Voilà; kept here so serve, tests and bench agree."""
     argv = [
-        str(NOTEBOOKS),
+        str(root),
         f"--port={port}", f"--Voila.ip={ip}", "--no-browser",
         "--Voila.open_browser=False",
-        f"--Voila.root_dir={NOTEBOOKS}",
+        f"--Voila.root_dir={root}",
         "--VoilaConfiguration.template=dumpning",
         "--VoilaConfiguration.strip_sources=True",
         "--VoilaConfiguration.show_tracebacks=False",
@@ -60,11 +60,29 @@ def voila_argv(port: int, ip: str = "127.0.0.1", preheat: bool = True, pool_size
     return argv
 
 
-def main(argv: list[str] | None = None) -> None:
-    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+def slides_argv(port: int, ip: str = "127.0.0.1") -> list[str]:
+    """The training notebook as slides: Swedish, offline reveal template shipped in the package."""
+    return [str(NOTEBOOKS / "utbildning.ipynb"), f"--port={port}", f"--Voila.ip={ip}", "--no-browser",
+            "--VoilaConfiguration.template=dumpning_reveal", "--VoilaConfiguration.strip_sources=True",
+            "--VoilaConfiguration.show_tracebacks=False", "--HTMLExporter.language_code=sv",
+            "--MappingKernelManager.cull_idle_timeout=900", "--MappingKernelManager.cull_interval=60"]
+
+
+def _template_path() -> None:
     # Voilà looks for templates under <jupyter path>/voila/templates; ours ship in the package.
     os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (str(PACKAGE_DIR), os.environ.get("JUPYTER_PATH")) if p)
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    _template_path()
     DumpningVoila.launch_instance(argv=argv if argv is not None else sys.argv[1:])
+
+
+def slides_main(argv: list[str]) -> None:
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    _template_path()
+    Voila.launch_instance(argv=argv)
 
 
 if __name__ == "__main__":

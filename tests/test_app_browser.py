@@ -141,7 +141,7 @@ def test_caseworker_carries_a_case_from_suspicion_to_ivo(voila_server_factory, p
     # Reload: every answer is there again.
     page.reload()
     fill(page, "Sök på diarienummer eller namn", "Östlund")
-    page.get_by_role("button", name="SN 2026/555").click()
+    page.get_by_role("link", name="SN 2026/555").click()
     expect(page.get_by_label("Personens namn *")).to_have_value("Åsa Östlund-Testsson")
     expect(page.get_by_label("Hur många barn? *")).to_have_value("2")
     go_step(page, 2)
@@ -160,7 +160,7 @@ def test_caseworker_carries_a_case_from_suspicion_to_ivo(voila_server_factory, p
     later = voila_server_factory(env={"DUMPNING_TODAY": "2027-01-04"})
     page.goto(later.url + "/")
     expect(page.get_by_text("Förfallen sedan 12 dagar (sista dag 2026-12-23)").first).to_be_visible()
-    page.get_by_role("button", name="SN 2026/555").click()
+    page.get_by_role("link", name="SN 2026/555").click()
     expect(page.get_by_text("Ansök hos IVO om överflyttning av ärendet").first).to_be_visible()
 
 

@@ -16,18 +16,23 @@ log = logging.getLogger(__name__)
 
 
 class CaseApp:
-    def __init__(self, store: Store | None = None, banner: str = ""):
+    def __init__(self, store: Store | None = None, banner: str = "", case_id: int | None = None,
+                 open_by_link: bool = True):
         self.store = store or Store()
+        self.open_by_link = open_by_link
         self.banner = w.HTML(banner)
         self.error = w.HTML()
         self.main = w.VBox()
         self.widget = w.VBox([self.banner, self.error, self.main], layout=w.Layout(width="100%"))
         self.widget.add_class("dk-app")
-        self.show_list()
+        if case_id is None:
+            self.show_list()
+        else:
+            self.open_case(case_id)
 
     def show_list(self) -> None:
         self.error.value = ""
-        self.main.children = [CaseList(self.store, self.open_case).widget]
+        self.main.children = [CaseList(self.store, self.open_case, open_by_link=self.open_by_link).widget]
 
     def open_case(self, case_id: int | None) -> None:
         try:
@@ -36,6 +41,7 @@ class CaseApp:
             self.error.value = ""
         except UserError as e:
             self.error.value = message("error", str(e))
+            self.main.children = [CaseList(self.store, self.open_case, open_by_link=self.open_by_link).widget]
         except Exception:
             log.exception("open failed")
             self.error.value = message("error", UNEXPECTED)
@@ -44,18 +50,16 @@ class CaseApp:
 def show_app(case_id: int | None = None) -> CaseApp | None:
     """Entry point for notebooks/arende.ipynb."""
     try:
-        app = CaseApp()
+        app = CaseApp(case_id=case_id)
     except GuidelineError as e:
         display(w.HTML(message("error", f"Riktlinjefilen eller inställningarna har ett fel: {e}")))
         return None
-    if case_id is not None:
-        app.open_case(case_id)
     display(app.widget)
     return app
 
 
 def practice_app() -> CaseApp:
     """The wizard on a throwaway in-memory database, for training."""
-    app = CaseApp(Store("sqlite://"), banner=message(
+    app = CaseApp(Store("sqlite://"), open_by_link=False, banner=message(
         "hint", "Övningsläge: ärenden sparas bara i minnet och försvinner när du stänger sidan."))
     return app

@@ -15,8 +15,12 @@ MAX_ROWS = 200
 
 
 class CaseList:
-    def __init__(self, store: Store, on_open: Callable[[int | None], None]):
-        self.store, self.on_open = store, on_open
+    """`open_by_link`: each case is a plain link (?arende=ID) in one HTML table, so the page needs
+    one widget instead of hundreds and the browser's back button and bookmarks work. The practice
+    app keeps buttons: its cases live in the kernel's memory and a page load would lose them."""
+
+    def __init__(self, store: Store, on_open: Callable[[int | None], None], open_by_link: bool = True):
+        self.store, self.on_open, self.open_by_link = store, on_open, open_by_link
         new = w.Button(description="Nytt ärende", button_style="primary", tooltip="Registrera ett nytt ärende")
         new.on_click(lambda _b: on_open(None))
         self.search = w.Text(description="Sök på diarienummer eller namn", style={"description_width": "initial"},
@@ -54,25 +58,28 @@ class CaseList:
                 continue
             shown.append(c)
         overdue = duetoday = 0
-        rows = [w.HTML('<div class="dk-row dk-head" aria-hidden="true"><span>Person</span>'
-                       "<span>Flyttade från</span><span>Bedömning</span><span>Nästa frist</span></div>")]
+        table, rows = [], []
         for c in shown[:MAX_ROWS]:
             st = self.store.state(c)
             nd = st.next_deadline
-            if nd and nd.status == "forfallen":
-                overdue += 1
-            if nd and nd.status == "idag":
-                duetoday += 1
+            overdue += bool(nd and nd.status == "forfallen")
+            duetoday += bool(nd and nd.status == "idag")
             m = municipalities.find(c.answers.get("tidigare_kommun", ""))
-            btn = w.Button(description=c.diarienummer, tooltip=f"Öppna ärende {c.diarienummer}",
-                           layout=w.Layout(width="200px", min_width="200px"))
-            btn.on_click(lambda _b, cid=c.id: self.on_open(cid))
             due = (f"{badge(nd.status, nd.describe())}<br>{esc(nd.rule.label)}" if nd else
                    ("Avslutat" if c.closed else "Ingen frist"))
-            rows.append(w.HBox([btn, w.HTML(
-                f'<div class="dk-row"><span>{esc(c.answers.get("namn"))}</span><span>{esc(m.short if m else "")}</span>'
-                f'<span>{badge(CLASS_STATUS[st.classification], st.classification_label)}</span><span>{due}</span></div>',
-                layout=w.Layout(width="100%"))], layout=w.Layout(align_items="center")).add_class("dk-list-row"))
+            cells = (f"<td>{esc(c.answers.get('namn'))}</td><td>{esc(m.short if m else '')}</td>"
+                     f"<td>{badge(CLASS_STATUS[st.classification], st.classification_label)}</td><td>{due}</td>")
+            if self.open_by_link:
+                table.append(f'<tr><th scope="row"><a href="?arende={c.id}">{esc(c.diarienummer)}</a></th>{cells}</tr>')
+            else:
+                btn = w.Button(description=c.diarienummer, tooltip=f"Öppna ärende {c.diarienummer}")
+                btn.on_click(lambda _b, cid=c.id: self.on_open(cid))
+                rows.append(w.HBox([btn, w.HTML(f'<table class="dk-table"><tr>{cells}</tr></table>')]))
+        if self.open_by_link:
+            rows = [w.HTML('<table class="dk-table"><caption class="dk-hint">Klicka på diarienumret för att öppna '
+                           'ärendet.</caption><thead><tr><th scope="col">Ärende</th><th scope="col">Person</th>'
+                           '<th scope="col">Flyttade från</th><th scope="col">Bedömning</th>'
+                           f'<th scope="col">Nästa frist</th></tr></thead><tbody>{"".join(table)}</tbody></table>')]
         more = f" Visar de första {MAX_ROWS}; sök för att hitta fler." if len(shown) > MAX_ROWS else ""
         self.summary.value = (f'<p role="status">{len(shown)} ärenden · {badge("forfallen", f"{overdue} förfallna")} '
                               f'{badge("idag", f"{duetoday} med frist i dag")} · i dag är det {today().isoformat()}.{more}</p>')

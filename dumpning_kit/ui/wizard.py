@@ -256,7 +256,7 @@ class CaseWizard:
             self.go(self.current, save=False)
         btn.on_click(record)
         return [w.HTML(f'<h3>Beslut (avsnitt {esc(self.g.decision_section)})</h3>'
-                       '<p class="dk-hint">Kitet föreslår, du beslutar. Beslutet sparas med datum och ditt namn.</p>'
+                       '<p class="dk-hint">Verktyget föreslår, du beslutar. Beslutet sparas med datum och ditt namn.</p>'
                        + current), outcome, motivation, err, btn]
 
     # ---- summary ----

@@ -1,0 +1,453 @@
+"""Training: scenarios agree with the kit's own rules, feedback quotes the guideline,
+the score, the certificate, the notebook (headless and in Voilà)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from dumpning_kit import training as tr
+from dumpning_kit.assessment import CaseState
+from dumpning_kit.deadlines import due_date
+from dumpning_kit.errors import UserError
+from dumpning_kit.guideline import default_guideline, load_guideline
+from dumpning_kit.testdata import LAST_NAMES, is_test_personnummer
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = ROOT / "dumpning_kit" / "scenarios" / "bengtsfors.yaml"
+GUIDELINE = ROOT / "dumpning_kit" / "guidelines" / "bengtsfors.yaml"
+NOTEBOOK = ROOT / "notebooks" / "utbildning.ipynb"
+RAW = yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))
+QUESTION_IDS = [(s["id"], q.get("id") or q["kind"]) for s in RAW["scenarios"] for q in s["questions"]]
+PNR = re.compile(r"\b(\d{6}|\d{8})[-+]?\d{4}\b")
+
+
+@pytest.fixture
+def g():
+    return default_guideline()
+
+
+@pytest.fixture
+def scenarios(g):
+    return tr.load_scenarios(SCENARIOS, g)
+
+
+# ---- the scenario file ---------------------------------------------------------------
+
+def test_the_file_covers_the_cases_the_trainers_asked_for(scenarios):
+    assert len(scenarios.scenarios) >= 8
+    by_id = {s.id: s for s in scenarios.scenarios}
+    themes = {
+        "kontrakt_familj": lambda s: s.answers["form"] == "socialt_kontrakt" and s.answers["barn_i_hushallet"] == "ja",
+        "skyddad_flytt": lambda s: s.answers["skyddad_flytt"] == "ja" and s.answers["samverkan_fore_flytten"] == "ja",
+        "etablering": lambda s: s.answers["form"] == "etablering" and s.answers["forstod_processen"] == "nej",
+        "aldre_vard": lambda s: s.answers["bistand_vardbehov"] == "ja" and "begaran_mottagen" in s.answers,
+        "hyresvard_affarsmodell": lambda s: s.answers["hyresvard_sakerstallt"] == "nej",
+        "vill_stanna": lambda s: s.answers["vill_atervanda"] == "nej",
+        "folkbokforing_slakting": lambda s: s.answers["folkbokford_hos_annan"] == "ja",
+        "inga_tecken": lambda s: True,
+    }
+    for sid, check in themes.items():
+        assert check(by_id[sid]), sid
+    kinds = {q.kind for s in scenarios.scenarios for q in s.questions}
+    assert kinds == set(tr.QUESTION_KINDS)
+    # 2.2: a request under 2 a kap. 10 §, the one-month deadline, and the IVO application.
+    older = by_id["aldre_vard"]
+    assert older.question("deadline").deadline == "svar_pa_begaran"
+    assert {"begaran", "ivo"} <= set(older.question("documentation").expected)
+    assert "hyresvard" in by_id["hyresvard_affarsmodell"].question("steps").expected
+    assert by_id["inga_tecken"].question("classification").expected == "inga_tecken"
+    assert by_id["skyddad_flytt"].question("classification").expected == "berattigad"
+
+
+@pytest.mark.parametrize("sid,qid", QUESTION_IDS)
+def test_every_expected_answer_agrees_with_the_kit(g, scenarios, sid, qid):
+    sc = scenarios.scenario(sid)
+    q = sc.question(qid)
+    state = CaseState(g, dict(sc.answers), decision=sc.decision, today=sc.today)
+    if q.kind == "classification":
+        assert state.classification == q.expected, state.signals
+    elif q.kind == "deadline":
+        # Computed live from the guideline's rule and the Swedish calendar.
+        assert due_date(g.deadline(q.deadline), state.answers)[1] == q.expected
+    elif q.kind == "steps":
+        assert {s.id for s in g.steps if s.applies is not None and state.step_applies(s.id)} == set(q.expected)
+    elif q.kind == "consent":
+        assert {i.action.id for i in state.action_plan if i.action.consent} == set(q.expected)
+    else:
+        assert set(tr.required_documents(g, state)) == set(q.expected)
+    assert tr.evaluate(g, sc, q, q.expected).correct
+
+
+def test_no_drift_between_the_file_and_the_kit(g, scenarios):
+    assert tr.drift(g, scenarios) == []
+
+
+def test_known_deadlines_follow_lag_1930_173(g, scenarios):
+    older = scenarios.scenario("aldre_vard")
+    assert tr.kit_answer(g, older, older.question("deadline")) == dt.date(2026, 11, 16)  # 15 Nov is a Sunday
+    jul = scenarios.scenario("stodboende_jul")
+    assert tr.kit_answer(g, jul, jul.question("deadline")) == dt.date(2026, 12, 28)  # julafton, helgdagar, helg
+    # The IVO step is due in one case (no answer within a month) and not yet in the other.
+    assert "ivo" in tr.kit_answer(g, older, older.question("documentation"))
+    assert "ivo" not in tr.kit_answer(g, jul, jul.question("documentation"))
+
+
+def _guideline_copy(tmp_path, edit):
+    raw = yaml.safe_load(GUIDELINE.read_text(encoding="utf-8"))
+    edit(raw)
+    path = tmp_path / "bengtsfors.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return load_guideline(path)
+
+
+def test_a_rule_change_in_the_guideline_shows_up_as_drift(tmp_path):
+    def two_months(raw):
+        next(d for d in raw["deadlines"] if d["id"] == "svar_pa_begaran")["months"] = 2
+
+    g2 = _guideline_copy(tmp_path, two_months)
+    problems = tr.drift(g2, tr.load_scenarios(SCENARIOS, g2))
+    assert any("'aldre_vard', fråga 'deadline'" in p for p in problems)
+    assert any("'stodboende_jul', fråga 'deadline'" in p for p in problems)
+
+    def stricter(raw):
+        raw["classification"]["misstanke_min"] = 20
+
+    g3 = _guideline_copy(tmp_path, stricter)
+    problems = tr.drift(g3, tr.load_scenarios(SCENARIOS, g3))
+    assert any("fråga 'classification'" in p for p in problems)
+
+
+def test_an_answer_that_does_not_count_is_reported(g, tmp_path):
+    path = _write(tmp_path, _one(**{"answers.forstod_processen": "nej"}))  # only asked after etablering
+    problems = tr.drift(g, tr.load_scenarios(path, g))
+    assert problems == ["Övningsfall 'kontrakt_familj': svaret på 'forstod_processen' räknas inte, eftersom frågan "
+                        "inte är aktuell med de andra svaren. Ta bort svaret eller ändra de svar som frågan hänger på."]
+
+
+def test_an_answer_against_a_consent_gate_is_reported(g, tmp_path):
+    raw = _one(**{"answers.samtycke_motivering": "nej", "dates.motivering_begard_datum": "2026-11-10"})
+    problems = tr.drift(g, tr.load_scenarios(_write(tmp_path, raw), g))
+    assert problems == ["Övningsfall 'kontrakt_familj': svaret på 'motivering_begard_datum' går inte ihop med "
+                        "riktlinjens regler: " + g.question("motivering_begard_datum").requires_message]
+
+
+def test_a_deadline_the_rules_no_longer_give_is_feedback_not_a_crash(g, scenarios):
+    sc = scenarios.scenario("stodboende_jul")
+    stale = tr.Scenario(sc.id, sc.title, sc.story, {**sc.answers, "bistand_vardbehov": "nej"}, sc.dates,
+                        sc.decision, sc.today, sc.questions)
+    fb = tr.evaluate(g, stale, stale.question("deadline"), "2026-12-28")
+    assert not fb.correct and fb.expected == "Ingen frist i det här fallet"
+    assert any("'stodboende_jul', fråga 'deadline'" in p for p in tr.drift(g, [stale]))
+
+
+def test_people_are_fictitious_and_personnummer_from_the_test_series(scenarios):
+    text = SCENARIOS.read_text(encoding="utf-8")
+    for sc in scenarios.scenarios:
+        pnr = sc.answers.get("personnummer")
+        assert pnr is None or is_test_personnummer(pnr), sc.id
+        name = sc.answers.get("namn", "")
+        assert not name or name.split()[-1] in LAST_NAMES, name
+    for match in PNR.finditer(text):
+        assert is_test_personnummer(match.group(0)), match.group(0)
+
+
+# ---- validation of the file ------------------------------------------------------------
+
+def _write(tmp_path, raw) -> Path:
+    path = tmp_path / "ovningar.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def _one(**changes):
+    """A copy of the first scenario with some keys changed (None removes a key)."""
+    raw = yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))
+    sc = raw["scenarios"][0]
+    for key, value in changes.items():
+        target, _, sub = key.partition(".")
+        if sub:
+            if value is None:
+                sc[target].pop(sub, None)
+            else:
+                sc[target][sub] = value
+        elif value is None:
+            sc.pop(target, None)
+        else:
+            sc[target] = value
+    raw["scenarios"] = [sc]
+    return raw
+
+
+BROKEN = [
+    (lambda: _one(**{"answers.finns_inte": "ja"}), "answers: okänd fråga 'finns_inte'"),
+    (lambda: _one(**{"answers.eget_initiativ": "kanske"}), "svaret på 'eget_initiativ'"),
+    (lambda: _one(**{"answers.ankomstdatum": "2026-11-02"}), "'ankomstdatum' är en datumfråga"),
+    (lambda: _one(**{"dates.namn": "2026-11-02"}), "'namn' är ingen datumfråga"),
+    (lambda: _one(**{"dates.misstanke_datum": "6 november"}), "svaret på 'misstanke_datum'"),
+    (lambda: _one(**{"answers.personnummer": "19121212-1212"}), "Skatteverkets testserie"),
+    (lambda: _one(**{"dates.kontakt_datum": "2026-12-24"}), "framtiden"),
+    (lambda: _one(story=None), "'story' saknas"),
+    (lambda: _one(id="Med Mellanslag"), "id får bara innehålla"),
+    (lambda: _one(decision="kanske"), "okänt beslut 'kanske'"),
+    (lambda: _one(questions=[]), "'questions' saknas eller är tom"),
+    (lambda: _one(questions=[{"kind": "gissa", "expected": "x"}]), "okänd kind 'gissa'"),
+    (lambda: _one(questions=[{"kind": "classification"}]), "'expected' saknas"),
+    (lambda: _one(questions=[{"kind": "classification", "expected": "kanske"}]), "okänd bedömning 'kanske'"),
+    (lambda: _one(questions=[{"kind": "steps", "expected": ["arendeuppgifter"]}]), "okänt steg-id 'arendeuppgifter'"),
+    (lambda: _one(questions=[{"kind": "steps", "expected": "kontakt"}]), "ska vara en lista"),
+    (lambda: _one(questions=[{"kind": "documentation", "expected": ["brev"]}]), "okänt dokument-id 'brev'"),
+    (lambda: _one(questions=[{"kind": "consent", "expected": ["allt"]}]), "okänt åtgärds-id 'allt'"),
+    (lambda: _one(questions=[{"kind": "deadline", "deadline": "snart", "expected": "2026-11-09"}]),
+     "okänd tidsfrist 'snart'"),
+    (lambda: _one(questions=[{"kind": "deadline", "deadline": "svar_pa_begaran", "expected": "2026-11-09"}]),
+     "saknar datum för 'begaran_mottagen'"),
+    (lambda: _one(questions=[{"kind": "classification", "expected": "misstanke", "section": "9.9"}]),
+     "okänt avsnitt '9.9'"),
+    (lambda: _one(questions=[{"kind": "classification", "expected": "misstanke"},
+                             {"kind": "classification", "expected": "misstanke"}]), "används två gånger"),
+]
+
+
+@pytest.mark.parametrize("make,problem", BROKEN, ids=[p for _, p in BROKEN])
+def test_a_broken_scenario_names_file_scenario_and_problem(g, tmp_path, make, problem):
+    path = _write(tmp_path, make())
+    with pytest.raises(tr.ScenarioError) as err:
+        tr.load_scenarios(path, g)
+    message = str(err.value)
+    assert str(path) in message
+    assert "övningsfall" in message
+    assert problem in message
+
+
+def test_file_level_errors(g, tmp_path):
+    raw = yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))
+    raw["scenarios"].append(dict(raw["scenarios"][0]))
+    with pytest.raises(tr.ScenarioError, match="'kontrakt_familj': id:t används redan"):
+        tr.load_scenarios(_write(tmp_path, raw), g)
+    raw = yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))
+    raw["guideline"] = "annan_kommun"
+    with pytest.raises(tr.ScenarioError, match="skrivna för riktlinjen 'annan_kommun'"):
+        tr.load_scenarios(_write(tmp_path, raw), g)
+    bad = tmp_path / "trasig.yaml"
+    bad.write_text("scenarios: [\n", encoding="utf-8")
+    with pytest.raises(tr.ScenarioError, match="trasig.yaml: filen är inte giltig YAML"):
+        tr.load_scenarios(bad, g)
+    with pytest.raises(tr.ScenarioError, match="finns inte"):
+        tr.load_scenarios(tmp_path / "saknas.yaml", g)
+
+
+def test_default_scenarios_follow_the_guideline(monkeypatch):
+    assert tr.default_scenarios().source == SCENARIOS
+    monkeypatch.setenv("DUMPNING_SCENARIOS", "/finns/inte.yaml")
+    with pytest.raises(tr.ScenarioError):
+        tr.default_scenarios()
+
+
+# ---- feedback and score -----------------------------------------------------------------
+
+def test_feedback_quotes_the_guideline_section_from_the_file(g, scenarios):
+    sc = scenarios.scenario("stodboende_jul")
+    q = sc.question("deadline")
+    wrong = tr.evaluate(g, sc, q, dt.date(2026, 12, 24))
+    assert not wrong.correct and wrong.headline == "Inte riktigt."
+    assert wrong.expected == "måndag 28 december 2026"
+    assert (wrong.section_id, wrong.section_title) == ("2.2", g.section("2.2").title)
+    assert wrong.section_text == g.section("2.2").text
+    assert "2 a kap 10 § Socialtjänstlagen" in wrong.section_text  # the guideline's own wording
+    assert wrong.law == "2 a kap. 10 § SoL (2001:453)"
+    assert any("julafton" in p for p in wrong.points)
+    assert tr.evaluate(g, sc, q, "2026-12-28").correct
+
+    classification = tr.evaluate(g, sc, sc.question("classification"), "oklart")
+    assert not classification.correct
+    assert classification.expected == g.classification_labels["misstanke"]
+    assert any("Personen hade pågående bistånd" in p for p in classification.points)
+    assert classification.section_text == g.section("1.1.1").text
+
+
+def test_feedback_explains_consent_and_documents(g, scenarios):
+    sc = scenarios.scenario("hyresvard_affarsmodell")
+    consent = tr.evaluate(g, sc, sc.question("consent"), ["krav_motivering"])
+    assert not consent.correct
+    assert any("hembesök" in p and "sagt nej" in p for p in consent.points)
+    docs = tr.evaluate(g, sc, sc.question("documentation"), ["bedomning", "upplevelse", "skrivelse", "hembesok"])
+    assert not docs.correct
+    assert any(p.startswith("Hembesöksprotokoll: nej") for p in docs.points)
+    steps = tr.evaluate(g, scenarios.scenario("inga_tecken"), scenarios.scenario("inga_tecken").question("steps"), [])
+    assert steps.correct and steps.given == "Inget av alternativen"
+
+
+@pytest.mark.parametrize("qid,answer", [
+    ("classification", "fastställd"), ("classification", None), ("steps", "kontakt"),
+    ("steps", ["kontakt", "hackat"]), ("deadline", "igår"), ("deadline", None), ("consent", [1, 2]),
+])
+def test_answers_from_widgets_are_checked(g, scenarios, qid, answer):
+    sc = scenarios.scenario("kontrakt_familj")
+    with pytest.raises(UserError):
+        tr.evaluate(g, sc, sc.question(qid), answer)
+
+
+def test_score_counts_the_first_answer(g, scenarios):
+    score = tr.Score(scenarios)
+    sc = scenarios.scenario("etablering")
+    q = sc.question("classification")
+    assert "inte svarat" in score.summary(g)
+    assert score.record(sc, q, tr.evaluate(g, sc, q, "oklart")) is True
+    assert score.record(sc, q, tr.evaluate(g, sc, q, "misstanke")) is False
+    assert (score.answered_count, score.correct_count, score.attempts) == (1, 0, 2)
+    assert score.sections_to_review() == ["1.1.1"]
+    for other in sc.questions[1:]:
+        score.record(sc, other, tr.evaluate(g, sc, other, tr.kit_answer(g, sc, other)))
+    assert [s.id for s in score.scenarios_done()] == ["etablering"]
+    assert score.correct_count == len(sc.questions) - 1
+    summary = score.summary(g)
+    assert f"{len(sc.questions)} av {scenarios.question_count} frågor" in summary
+    assert "1.1.1 Olika former" in summary
+
+
+# ---- certificate -------------------------------------------------------------------------
+
+def _played(g, scenarios) -> tr.Score:
+    score = tr.Score(scenarios)
+    for sid in ("kontrakt_familj", "aldre_vard"):
+        sc = scenarios.scenario(sid)
+        for q in sc.questions:
+            score.record(sc, q, tr.evaluate(g, sc, q, tr.kit_answer(g, sc, q)))
+    return score
+
+
+def test_certificate_escapes_the_name_and_holds_no_other_personal_data(g, scenarios):
+    score = _played(g, scenarios)
+    html = tr.certificate_html("<script>alert(1)</script>", score, g, date=dt.date(2026, 11, 27))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<script" not in html.lower()
+    assert re.search(r'<html[^>]*\blang="sv"', html)
+    assert not re.search(r'(src|href)\s*=\s*"(https?:)?//', html)  # offline: nothing fetched
+    assert "@import" not in html
+    assert "Utbildningsintyg" in html and "27 november 2026" in html
+    assert f"{score.correct_count} av {score.answered_count}" in html
+    assert "Familjen vars sociala kontrakt sades upp" in html  # titles of completed scenarios only
+    assert not PNR.search(re.sub(r"<style.*?</style>", "", html, flags=re.S))
+    for sc in scenarios.scenarios:
+        assert sc.answers.get("namn", "§") not in html
+        assert sc.paragraphs[0] not in html
+    assert "testhandlaggare" not in html  # the logged-in user is not written on it
+
+
+@pytest.mark.parametrize("name,problem", [("", "Skriv ditt namn"), ("   ", "Skriv ditt namn"),
+                                          ("x" * 101, "för långt")])
+def test_certificate_needs_a_reasonable_name(g, scenarios, name, problem):
+    with pytest.raises(UserError, match=problem):
+        tr.certificate_html(name, _played(g, scenarios), g)
+
+
+def test_certificate_needs_an_answer(g, scenarios):
+    with pytest.raises(UserError, match="minst en fråga"):
+        tr.certificate_html("Kim Övningsdal", tr.Score(scenarios), g)
+
+
+# ---- widgets without a browser --------------------------------------------------------------
+
+def test_widgets_give_feedback_and_escape_typed_values(g, scenarios):
+    from dumpning_kit.ui.training import TrainingApp
+
+    app = TrainingApp(scenarios, g)
+    score_view = app.score_panel()
+    app.scenario("kontrakt_familj")
+    view = app.questions[("kontrakt_familj", "classification")]
+    view.answer()
+    assert 'role="alert"' in view.feedback.value  # nothing chosen yet
+    view.input.value = "misstanke"
+    fb = view.answer()
+    assert fb.correct
+    assert 'role="status"' in view.feedback.value and "Rätt!" in view.feedback.value
+    assert "Avsnitt 1.1.1" in view.feedback.value
+    assert "1 av " in score_view.children[-1].value
+    assert ("kontrakt_familj", "steps") not in app.questions  # built when the trainee gets there
+    sc = scenarios.scenario("kontrakt_familj")
+    steps = app.question_view(sc, sc.question("steps"), 2)
+    for box, value in steps.checkboxes:
+        box.value = value in ("kontakt", "aterforing")
+    assert not steps.answer().correct
+    missing = app.scenario("finns_inte")
+    assert "finns inte" in missing.children[-1].value
+
+    cert = app.certificate_panel()
+    name, button, out = cert.children[2], cert.children[3], cert.children[4]
+    name.value = '<img src=x onerror="alert(1)">'
+    button.click()
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in out.value
+    assert "<img" not in out.value.replace("&lt;img", "")
+    assert 'download="utbildningsintyg.html"' in out.value
+
+
+def test_practice_form_is_the_caseworker_app_on_a_throwaway_database():
+    import ipywidgets as w
+
+    from dumpning_kit.ui.training import practice_form
+
+    widget = practice_form()
+    assert isinstance(widget, w.Widget)
+
+
+# ---- the notebook ----------------------------------------------------------------------------
+
+def test_notebook_is_committed_without_outputs_and_has_slides():
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and all(c.outputs == [] and c.execution_count is None for c in code)
+    slides = [c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"]
+    assert nb.cells[0] in slides and len(slides) >= 12 + 8
+    sources = "\n".join(c.source for c in code)
+    for sc in RAW["scenarios"]:
+        assert f'app.scenario("{sc["id"]}")' in sources
+    assert "practice_panel()" in sources and "scenario_picker()" in sources
+
+
+def test_notebook_runs_headless(tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(nb, timeout=180, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]
+    views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(views) == sum(1 for c in nb.cells if c.cell_type == "code")
+
+
+# ---- in Voilà, in Chromium -------------------------------------------------------------------
+
+@pytest.mark.browser
+def test_a_trainee_answers_in_voila_and_sees_feedback(voila_server_factory, page):
+    from playwright.sync_api import expect
+
+    server = voila_server_factory()
+    page.goto(server.url + "/voila/render/utbildning.ipynb")
+    box = page.locator(".dk-q-kontrakt_familj-classification").first
+    expect(box).to_be_visible(timeout=90000)
+    box.get_by_label("Misstanke om social dumpning", exact=True).check()
+    box.get_by_role("button", name="Svara").click()
+    status = box.locator("[role=status]", has_text="Rätt!")
+    expect(status).to_be_visible()
+    expect(status).to_contain_text("Avsnitt 1.1.1")
+    expect(status).to_contain_text(default_guideline().section("1.1.1").text[:60])
+    expect(page.get_by_text(re.compile(r"Du har svarat på 1 av \d+ frågor"))).to_be_visible()
+
+    # A date question by keyboard: the date picker is labelled and takes an ISO date.
+    deadline = page.locator(".dk-q-aldre_vard-deadline").first
+    page.locator(".dk-scenario", has_text="Den äldre kvinnan").get_by_label("Visa fråga:").select_option(
+        label="Fråga 4: När infaller fristen?")
+    expect(deadline).to_be_visible()
+    deadline.get_by_label("Sista dag:").fill("2026-11-15")
+    deadline.get_by_role("button", name="Svara").press("Enter")
+    expect(deadline.locator("[role=status]", has_text="Inte riktigt.")).to_be_visible()
+    expect(deadline.locator("[role=status]")).to_contain_text("måndag 16 november 2026")
