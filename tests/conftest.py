@@ -37,6 +37,27 @@ def store(tmp_path):
     s.close()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path):
+    """The store on a real SQLite file and on a real PostgreSQL server (CI starts one)."""
+    from dumpning_kit.store import Store, metadata
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'data' / 'test.sqlite'}")
+    else:
+        url = os.environ.get("DUMPNING_TEST_POSTGRES_URL")
+        if not url:
+            if os.environ.get("CI"):
+                pytest.fail("CI must start PostgreSQL and set DUMPNING_TEST_POSTGRES_URL (see .ci/run)")
+            pytest.skip("no PostgreSQL: set DUMPNING_TEST_POSTGRES_URL (bash .ci/postgres-setup prints one)")
+        from sqlalchemy import create_engine
+        engine = create_engine(url)
+        metadata.drop_all(engine)  # every test starts from an empty database
+        engine.dispose()
+        s = Store(url)
+    yield s
+    s.close()
+
+
 def free_port() -> int:
     with contextlib.closing(socket.socket()) as s:
         s.bind(("127.0.0.1", 0))
@@ -103,5 +124,6 @@ def page(browser):
     ctx = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
     pg = ctx.new_page()
     pg.set_default_timeout(30000)
+    pg.set_default_navigation_timeout(120_000)  # Voilà runs the notebook before the page loads
     yield pg
     ctx.close()

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+
 from dumpning_kit.errors import StaleWriteError, ValidationError
 from dumpning_kit.store import Store
 
@@ -17,7 +18,8 @@ CORE = {"diarienummer": "SN 2026/17", "namn": "Åsa Öberg-Testsson", "personnum
         "forsta_kontakt": "2026-10-02", "barn_i_hushallet": "ja", "barn_antal": "2"}
 
 
-def test_round_trip_normalises_and_logs(store):
+def test_round_trip_normalises_and_logs(any_store):
+    store = any_store
     case = store.create_case(CORE, user="anna")
     assert case.id and case.version == 1
     assert case.answers["personnummer"] == "19811218-9876"
@@ -33,7 +35,8 @@ def test_round_trip_normalises_and_logs(store):
     assert ev[1].at.tzinfo is not None
 
 
-def test_stale_write_is_refused_and_nothing_is_overwritten(store):
+def test_stale_write_is_refused_and_nothing_is_overwritten(any_store):
+    store = any_store
     case = store.create_case(CORE)
     store.save_answers(case.id, case.version, {"upplevelse": "Första webbläsarens text."})
     with pytest.raises(StaleWriteError, match="ladda om"):
@@ -42,7 +45,8 @@ def test_stale_write_is_refused_and_nothing_is_overwritten(store):
     assert len(store.events(case.id)) == 2
 
 
-def test_decision_needs_motivation_and_is_logged(store):
+def test_decision_needs_motivation_and_is_logged(any_store):
+    store = any_store
     case = store.create_case(CORE)
     with pytest.raises(ValidationError) as e:
         store.record_decision(case.id, case.version, "faststalld", "kort")
@@ -71,7 +75,8 @@ def test_decision_needs_motivation_and_is_logged(store):
     ({"hembesok_datum": "2026-11-01"}, "hembesok_datum", "samtycke"),
     ({"ivo_ansokan_datum": "2026-11-01"}, "ivo_ansokan_datum", "IVO"),
 ])
-def test_invalid_answers_are_refused_in_swedish_and_nothing_is_saved(store, changes, field, text):
+def test_invalid_answers_are_refused_in_swedish_and_nothing_is_saved(any_store, changes, field, text):
+    store = any_store
     case = store.create_case(CORE)
     with pytest.raises(ValidationError) as e:
         store.save_answers(case.id, case.version, changes)
@@ -79,12 +84,14 @@ def test_invalid_answers_are_refused_in_swedish_and_nothing_is_saved(store, chan
     assert store.get(case.id).version == 1 and len(store.events(case.id)) == 1
 
 
-def test_samordningsnummer_is_accepted(store):
+def test_samordningsnummer_is_accepted(any_store):
+    store = any_store
     case = store.create_case({**CORE, "personnummer": "19811278-9873"})
     assert case.answers["personnummer"] == "19811278-9873"
 
 
-def test_case_needs_complete_case_data(store):
+def test_case_needs_complete_case_data(any_store):
+    store = any_store
     with pytest.raises(ValidationError) as e:
         store.create_case({"diarienummer": "SN 1"})
     assert "namn" in e.value.errors and "personnummer" in e.value.errors
@@ -129,7 +136,8 @@ def test_database_url_selects_the_database(tmp_path, monkeypatch):
     assert other.exists() and s.count() == 1
 
 
-def test_read_and_export_events(store):
+def test_read_and_export_events(any_store):
+    store = any_store
     case = store.create_case(CORE)
     store.log(case.id, "last", {"vy": "arende"}, user="bo")
     assert store.events(case.id)[-1].kind == "last"

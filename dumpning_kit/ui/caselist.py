@@ -24,10 +24,12 @@ class CaseList:
         new = w.Button(description="Nytt ärende", button_style="primary", tooltip="Registrera ett nytt ärende")
         new.on_click(lambda _b: on_open(None))
         self.search = w.Text(description="Sök på diarienummer eller namn", style={"description_width": "initial"},
-                             continuous_update=False, layout=w.Layout(width="420px"))
+                             continuous_update=False, layout=w.Layout(width="420px"),
+                             tooltip="Skriv en del av diarienumret eller namnet och tryck Enter")
         self.worker = w.Dropdown(description="Handläggare", options=[("Alla", "")], value="",
-                                 style={"description_width": "initial"})
-        self.show_closed = w.Checkbox(description="Visa avslutade ärenden", value=False, indent=False)
+                                 style={"description_width": "initial"}, tooltip="Visa en handläggares ärenden")
+        self.show_closed = w.Checkbox(description="Visa avslutade ärenden", value=False, indent=False,
+                                      tooltip="Visa även avslutade ärenden")
         for c in (self.search, self.worker, self.show_closed):
             c.observe(lambda _c: self.refresh(), names="value")
         self.summary = w.HTML()

@@ -19,7 +19,8 @@ def _label(q: Question) -> str:
 
 def make_input(q: Question) -> w.DOMWidget:
     """The input widget for a question. Values are checked again on the server when saved."""
-    common = dict(description=_label(q), style={"description_width": "initial"})
+    # tooltip: without one, ipywidgets writes title="null", which browsers show on hover.
+    common = dict(description=_label(q), style={"description_width": "initial"}, tooltip=q.hint or q.label)
     # Text is sent when the field is left (blur or Enter), not per keystroke: fewer messages, and
     # no race between keystrokes and the kernel's echo that could keep a partly typed value.
     typed = dict(common, continuous_update=False)
@@ -30,7 +31,8 @@ def make_input(q: Question) -> w.DOMWidget:
     elif q.type == "date":
         # A text field, not the browser's date picker: its format follows the browser's locale and
         # Chromium can show a typed date that never reached the server. Here what you see is sent.
-        wid = w.Text(placeholder="ÅÅÅÅ-MM-DD", layout=w.Layout(width="160px"), **typed)
+        wid = w.Text(placeholder="ÅÅÅÅ-MM-DD", **typed)
+        wid.add_class("dk-date")
     elif q.type == "kommun":
         wid = w.Combobox(options=[label for label, _ in municipalities.choices()], ensure_option=False,
                          placeholder="Skriv kommunens namn", layout=WIDE, **typed)

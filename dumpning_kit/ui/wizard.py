@@ -226,9 +226,10 @@ class CaseWizard:
                    "<p>Inget beslut är registrerat än.</p>")
         outcome = w.RadioButtons(options=[(v, k) for k, v in self.g.decision_options.items()],
                                  value=d.outcome if d else None, description="Ditt beslut *",
-                                 style={"description_width": "initial"})
+                                 style={"description_width": "initial"}, tooltip="Ditt beslut i ärendet")
         outcome.add_class("dk-q")
         motivation = w.Textarea(value=d.motivation if d else "", description="Motivering *", rows=4,
+                                tooltip="Varför du beslutar så", continuous_update=False,
                                 layout=w.Layout(width="100%", max_width="640px"), style={"description_width": "initial"})
         motivation.add_class("dk-q")
         err = w.HTML()
