@@ -141,3 +141,10 @@ def test_read_and_export_events(any_store):
     case = store.create_case(CORE)
     store.log(case.id, "last", {"vy": "arende"}, user="bo")
     assert store.events(case.id)[-1].kind == "last"
+
+
+def test_jupyterhub_user_is_recorded(store, monkeypatch):
+    monkeypatch.setenv("JUPYTERHUB_USER", "anna.handlaggare")
+    case = store.create_case(CORE)
+    store.log(case.id, "last", {"vy": "oversikt"})
+    assert {e.user for e in store.events(case.id)} == {"anna.handlaggare"}
