@@ -112,6 +112,8 @@ def voila_server_factory(tmp_path):
 
 @pytest.fixture(scope="session")
 def browser():
+    from playwright.sync_api import expect
+    expect.set_options(timeout=30_000)  # a page load runs the notebook first; the machines are shared
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
