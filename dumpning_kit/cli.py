@@ -97,6 +97,39 @@ def cmd_serve(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from .export import export_case
+    from .store import Store
+    if bool(args.all) == bool(args.document):
+        return _fail("ange antingen --document NAMN (en eller flera gånger) eller --all.")
+    store = Store()
+    ref = args.case.strip()
+    if ref.isdigit():
+        case_id = int(ref)
+    else:
+        found = store.find_by_diarienummer(ref)
+        if found is None:
+            return _fail(f"inget ärende har id eller diarienummer '{ref}'.")
+        case_id = found.id
+    krav = {"ja": True, "nej": False}.get(args.krav_motivering)
+    paths = export_case(store, case_id, None if args.all else args.document,
+                        formats=args.format or ["pdf"], out_dir=args.out, krav_motivering=krav)
+    for path in paths:
+        print(path)
+    if args.all:
+        from .export import allowed_documents
+        for spec, ok, why in allowed_documents(store, store.get(case_id)):
+            if not ok:
+                sys.stderr.write(f"dumpning-kit: skapades inte: {spec.title}. {' '.join(why.split())}\n")
+    return 0
+
+
+def cmd_slides(args) -> int:
+    from .server import slides_argv, slides_main
+    slides_main(slides_argv(args.port, ip=args.ip))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="dumpning-kit", description="Stöd för arbetet mot social dumpning.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -106,6 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--ip", default="127.0.0.1", help="adress att lyssna på (standard 127.0.0.1)")
     s.add_argument("--no-preheat", action="store_true", help="starta utan förvärmda kärnor")
     s.set_defaults(func=cmd_serve)
+
+    s = sub.add_parser("slides", help="visa utbildningen som bildspel i webbläsaren")
+    s.add_argument("--port", type=int, default=8867)
+    s.add_argument("--ip", default="127.0.0.1")
+    s.set_defaults(func=cmd_slides)
 
     s = sub.add_parser("due-date", help="sista dag för svar på en begäran enligt 2 a kap. 10 § SoL")
     s.add_argument("--received", required=True, help="datum då den andra kommunen tog emot begäran (ÅÅÅÅ-MM-DD)")
@@ -125,6 +163,20 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("coverage", help="visa vilka avsnitt i riktlinjen som täcks av frågor, åtgärder och dokument")
     s.add_argument("--format", choices=["table", "json"], default="table")
     s.set_defaults(func=cmd_coverage)
+
+    s = sub.add_parser("export", help="skapa ärendets dokument som PDF eller HTML")
+    s.add_argument("case", metavar="ARENDE", help="ärendets id eller diarienummer")
+    s.add_argument("--document", action="append", metavar="NAMN",
+                   help="dokumentet att skapa: bedomning, upplevelse, skrivelse, begaran, ivo eller hembesok "
+                        "(kan anges flera gånger)")
+    s.add_argument("--all", action="store_true", help="skapa alla dokument som går att skapa för ärendet")
+    s.add_argument("--format", action="append", choices=["pdf", "html"], help="pdf (standard) eller html; "
+                   "ange två gånger för båda")
+    s.add_argument("--out", metavar="MAPP", help="mapp att spara i (standard: data/exports/ID-DIARIENUMMER)")
+    s.add_argument("--krav-motivering", choices=["ja", "nej"],
+                   help="skrivelsen: kräv en motivering av den andra kommunen (kräver personens samtycke); "
+                        "standard: enligt samtycket")
+    s.set_defaults(func=cmd_export)
     return p
 
 

@@ -188,7 +188,7 @@ class Store:
         state = CaseState(self.g, clean, today=today())
         missing = state.step_status(first).missing
         if missing:
-            raise ValidationError({q.id: "Fyll i det här fältet." for q in missing})
+            raise ValidationError({q.id: "Välj ett svar." if q.options else "Fyll i det här fältet." for q in missing})
         now = _now()
         row = {"status": "oppet", "version": 1, "created_at": now, "updated_at": now,
                "answers": answers_to_json(clean), "decision": None, **self._derived(clean, None, "oppet")}

@@ -29,6 +29,13 @@ def go_step(page, n):
     expect(page.locator("h2", has_text=STEPS[n - 1])).to_be_visible()
 
 
+def open_case(page, dnr):
+    """Case links load a new page: Voilà runs the notebook before the page has loaded."""
+    page.get_by_role("link", name=dnr).click()
+    page.wait_for_load_state("load", timeout=180_000)
+    expect(page.locator("h1", has_text=f"Ärende {dnr}")).to_be_visible(timeout=60_000)
+
+
 def saved(page):
     expect(page.get_by_text(re.compile(r"Sparat \d\d:\d\d"))).to_be_visible()
 
@@ -139,9 +146,9 @@ def test_caseworker_carries_a_case_from_suspicion_to_ivo(voila_server_factory, p
     violations["steg 7"] = axe_violations(page)
 
     # Reload: every answer is there again.
-    page.reload()
+    page.reload(timeout=180_000)
     fill(page, "Sök på diarienummer eller namn", "Östlund")
-    page.get_by_role("link", name="SN 2026/555").click()
+    open_case(page, "SN 2026/555")
     expect(page.get_by_label("Personens namn *")).to_have_value("Åsa Östlund-Testsson")
     expect(page.get_by_label("Hur många barn? *")).to_have_value("2")
     go_step(page, 2)
@@ -160,7 +167,7 @@ def test_caseworker_carries_a_case_from_suspicion_to_ivo(voila_server_factory, p
     later = voila_server_factory(env={"DUMPNING_TODAY": "2027-01-04"})
     page.goto(later.url + "/")
     expect(page.get_by_text("Förfallen sedan 12 dagar (sista dag 2026-12-23)").first).to_be_visible()
-    page.get_by_role("link", name="SN 2026/555").click()
+    open_case(page, "SN 2026/555")
     expect(page.get_by_text("Ansök hos IVO om överflyttning av ärendet").first).to_be_visible()
 
 

@@ -14,6 +14,20 @@ from .panel import CLASS_STATUS
 MAX_ROWS = 200
 
 
+def plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def matches(case, needle: str) -> bool:
+    """Diarienummer, any order of name words, or personnummer with or without separator."""
+    name = str(case.answers.get("namn", "")).casefold()
+    digits = "".join(ch for ch in needle if ch.isdigit())
+    pnr = str(case.answers.get("personnummer", "")).replace("-", "")
+    return (needle in case.diarienummer.casefold()
+            or all(part in name for part in needle.split())
+            or (len(digits) >= 6 and digits in pnr))
+
+
 class CaseList:
     """`open_by_link`: each case is a plain link (?arende=ID) in one HTML table, so the page needs
     one widget instead of hundreds and the browser's back button and bookmarks work. The practice
@@ -56,7 +70,7 @@ class CaseList:
                 continue
             if self.worker.value and c.answers.get("handlaggare") != self.worker.value:
                 continue
-            if needle and needle not in c.diarienummer.casefold() and needle not in str(c.answers.get("namn", "")).casefold():
+            if needle and not matches(c, needle):
                 continue
             shown.append(c)
         overdue = duetoday = 0
@@ -69,8 +83,10 @@ class CaseList:
             m = municipalities.find(c.answers.get("tidigare_kommun", ""))
             due = (f"{badge(nd.status, nd.describe())}<br>{esc(nd.rule.label)}" if nd else
                    ("Avslutat" if c.closed else "Ingen frist"))
+            verdict = (badge("klar", "Beslut: " + self.store.g.decision_options[c.decision.outcome]) if c.decision
+                       else badge(CLASS_STATUS[st.classification], "Förslag: " + st.classification_label))
             cells = (f"<td>{esc(c.answers.get('namn'))}</td><td>{esc(m.short if m else '')}</td>"
-                     f"<td>{badge(CLASS_STATUS[st.classification], st.classification_label)}</td><td>{due}</td>")
+                     f"<td>{verdict}</td><td>{due}</td>")
             if self.open_by_link:
                 table.append(f'<tr><th scope="row"><a href="?arende={c.id}">{esc(c.diarienummer)}</a></th>{cells}</tr>')
             else:
@@ -81,8 +97,11 @@ class CaseList:
             rows = [w.HTML('<table class="dk-table"><caption class="dk-hint">Klicka på diarienumret för att öppna '
                            'ärendet.</caption><thead><tr><th scope="col">Ärende</th><th scope="col">Person</th>'
                            '<th scope="col">Flyttade från</th><th scope="col">Bedömning</th>'
-                           f'<th scope="col">Nästa frist</th></tr></thead><tbody>{"".join(table)}</tbody></table>')]
+                           f'<th scope="col">Nästa frist</th></tr></thead><tbody>{"".join(table)}</tbody></table>'
+                           if table else '<p role="status">Inga ärenden matchar sökningen.</p>')]
         more = f" Visar de första {MAX_ROWS}; sök för att hitta fler." if len(shown) > MAX_ROWS else ""
-        self.summary.value = (f'<p role="status">{len(shown)} ärenden · {badge("forfallen", f"{overdue} förfallna")} '
-                              f'{badge("idag", f"{duetoday} med frist i dag")} · i dag är det {today().isoformat()}.{more}</p>')
+        self.summary.value = (f'<p role="status">{plural(len(shown), "ärende", "ärenden")} · '
+                              f'{badge("forfallen", plural(overdue, "förfallen frist", "förfallna frister"))} '
+                              f'{badge("idag", plural(duetoday, "frist i dag", "frister i dag"))} · '
+                              f"i dag är det {today().isoformat()}.{more}</p>")
         self.rows.children = rows

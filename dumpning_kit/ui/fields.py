@@ -64,19 +64,19 @@ def from_widget_value(q: Question, value: Any) -> Any:
 class QuestionField:
     """A question's widget, hint, law note and error line, shown or hidden by relevance."""
 
-    def __init__(self, g: Guideline, q: Question, on_change: Callable[[], None], law_note: str = ""):
+    def __init__(self, g: Guideline, q: Question, on_change: Callable[[], None]):
         self.q = q
         self.input = make_input(q)
         parts = []
         if q.hint:
             parts.append(f'<div class="dk-hint">{esc(q.hint)}</div>')
         cite = g.law_text(q.law)
-        if cite:
-            parts.append(f'<div class="dk-law">Avsnitt {esc(q.section)} · {esc(cite)}. {esc(law_note)}</div>')
+        if cite:  # the note that the law is replaced stands once, in the side panel
+            parts.append(f'<div class="dk-law">Avsnitt {esc(q.section)} · {esc(cite)}</div>')
         self.help = w.HTML("".join(parts))
         self.error = w.HTML("")
         self.box = w.VBox([self.input, self.help, self.error], layout=w.Layout(margin="0 0 14px 0"))
-        self.input.observe(lambda _change: on_change(), names="value")
+        self.input.observe(lambda _change: (self.set_error(None), on_change()), names="value")
 
     @property
     def value(self) -> Any:

@@ -1,6 +1,7 @@
 """The step wizard for one case, generated from the guideline file."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Callable
 
@@ -38,14 +39,19 @@ class CaseWizard:
             b.on_click(lambda _b, i=i: self.go(i))
         self.progress = w.HTML()
         self.status = w.HTML()
+        self.next_up = w.HTML()
+        self.next_button = w.Button(description="Gå till steget", tooltip="Gå till steget med nästa åtgärd")
+        self.next_button.on_click(lambda _b: self.go(self._next_step_index))
+        self._next_step_index = 0
         self.body = w.VBox(layout=w.Layout(width="100%"))
         self.panel = w.HTML(layout=w.Layout(width="100%"))
-        main = w.VBox([self.progress, self.body, self.status], layout=w.Layout(flex="3 1 0", min_width="0"))
-        side = w.VBox([self.panel], layout=w.Layout(flex="2 1 0", min_width="0", margin="0 0 0 16px"))
+        main = w.VBox([self.progress, self.body], layout=w.Layout(flex="3 1 420px", min_width="0"))
+        side = w.VBox([self.panel], layout=w.Layout(flex="2 1 320px", min_width="0", margin="0 0 0 16px"))
         self.widget = w.VBox([
             w.HBox([back], layout=w.Layout(margin="8px 0")), self.title,
             w.HBox(self.nav_buttons, layout=w.Layout(flex_flow="row wrap")),
-            w.HBox([main, side], layout=w.Layout(width="100%", align_items="flex-start")),
+            w.HBox([self.next_up, self.next_button], layout=w.Layout(align_items="center")),
+            w.HBox([main, side], layout=w.Layout(width="100%", align_items="flex-start", flex_flow="row wrap")),
         ])
         self.widget.add_class("dk-wizard")
         if case is not None:
@@ -78,25 +84,46 @@ class CaseWizard:
         self.title.value = (f"<h1>Ärende {esc(dnr)}{' – ' + esc(name) if name else ''}</h1>" if self.case
                             else "<h1>Nytt ärende</h1>")
         statuses = {s.step.id: s for s in st.steps}
-        done = 0
+        open_steps = {i.action.step for i in st.action_plan if i.open}
         for i, (sid, b) in enumerate(zip(self.step_ids, self.nav_buttons)):
             title = self.g.step(sid).title if sid != SUMMARY else "Sammanställning"
             mark = ""
-            if sid in statuses:
-                s = statuses[sid]
-                mark = {"klart": " ✓", "ej_aktuellt": " (ej aktuellt)", "ofullstandigt": " (pågår)"}.get(s.status, "")
-                done += s.status in ("klart", "ej_aktuellt")
-            b.description = f"{i + 1}. {title}{mark}"
-            b.button_style = "primary" if i == self.current else ""
-            b.tooltip = "Du är här" if i == self.current else f"Gå till steget {title}"
+            if sid in statuses and self.case is not None:
+                status = statuses[sid].status
+                if status == "klart" and sid in open_steps:
+                    status = "ofullstandigt"
+                mark = {"klart": " ✓", "ej_aktuellt": " (ej aktuellt)", "ofullstandigt": " (pågår)"}.get(status, "")
+            here = i == self.current
+            b.description = f"{'▸ ' if here else ''}{i + 1}. {title}{mark}"
+            b.button_style = "primary" if here else ""
+            b.tooltip = "Du är här" if here else f"Gå till steget {title}"
             b.disabled = self.case is None and i > 0  # a new case starts with its case data
-        self.progress.value = (f'<p role="status">Steg {self.current + 1} av {len(self.step_ids)} · '
-                               f"{done} av {len(self.g.steps)} steg klara eller ej aktuella</p>")
+        closed = " · <strong>Ärendet är avslutat</strong>" if self.case is not None and self.case.closed else ""
+        self.progress.value = f"<p>Steg {self.current + 1} av {len(self.step_ids)}{closed}</p>"
+        self._render_next(st)
         self.panel.value = panel_html(st, self.store.settings)
 
+    def _render_next(self, st: CaseState) -> None:
+        """The most urgent open action, so a caseworker who opens a case knows what to do next."""
+        items = [i for i in st.action_plan if i.open] if self.case is not None and not self.case.closed else []
+        if not items:
+            self.next_up.value, self.next_button.layout.display = "", "none"
+            return
+        first = min(items, key=lambda i: (i.deadline.due if i.deadline else dt.date.max))
+        due = f" {badge(first.deadline.status, first.deadline.describe())}" if first.deadline else ""
+        self.next_up.value = f'<p class="dk-next"><strong>Nästa att göra:</strong> {esc(first.action.label)}{due}</p>'
+        self._next_step_index = self.step_ids.index(first.action.step)
+        hidden = self._next_step_index == self.current
+        self.next_button.layout.display = "none" if hidden else None
+        self.next_button.description = f"Gå till {self.g.step(first.action.step).title}"
+
     def go(self, index: int, save: bool = True) -> None:
+        before = self.case.version if self.case is not None else None
         if save and self.case is not None and not self._save_current(quiet=True):
             return  # errors are shown; stay on the step so nothing is lost
+        autosaved = self.case is not None and before is not None and self.case.version != before
+        self.status.value = (message("ok", f"Svaren i förra steget sparades {fmt_time(self.case.updated_at)[-5:]}.")
+                             if autosaved and index != self.current else "")
         self.current = index
         sid = self.step_ids[index]
         st = self.preview_state()
@@ -109,7 +136,7 @@ class CaseWizard:
     def _field(self, qid: str) -> QuestionField:
         if qid not in self.fields:
             q = self.g.question(qid)
-            f = QuestionField(self.g, q, self._on_change, self.g.law_note(q.law, self.store.settings.law_mapping))
+            f = QuestionField(self.g, q, self._on_change)
             f.set(self.saved_answers.get(qid))
             self.fields[qid] = f
         return self.fields[qid]
@@ -120,7 +147,7 @@ class CaseWizard:
                       f"{section_details(self.g, step.section)}")
         if not st.step_applies(step.id):
             return [head, w.HTML(f'<div class="dk-card" role="status"><strong>Steget är inte aktuellt just nu.</strong> '
-                                 f"{esc(step.not_applicable)}</div>")]
+                                 f"{esc(step.not_applicable)}</div>"), self.status]
         boxes = [self._field(q.id).box for q in step.questions]
         save = w.Button(description="Spara", button_style="primary", tooltip="Spara svaren i det här steget")
         save.on_click(lambda _b: self._save_current())
@@ -128,9 +155,10 @@ class CaseWizard:
         nxt.on_click(lambda _b: self.go(min(self.current + 1, len(self.step_ids) - 1)))
         if self.case is None:
             save.description = "Skapa ärendet"
+            save.tooltip = "Spara uppgifterna och skapa ärendet"
             nxt.layout.display = "none"
         extra = self._decision_box() if step.id == "bedomning" and self.case else []
-        return [head, *boxes, w.HBox([save, nxt]), *extra]
+        return [head, *boxes, w.HBox([save, nxt]), self.status, *extra]
 
     def _refresh(self, st: CaseState | None = None) -> None:
         st = st or self.preview_state()
@@ -193,9 +221,23 @@ class CaseWizard:
         for qid, f in step_fields.items():
             f.set(self.case.answers.get(qid))  # show the normalised values
         saved_at = fmt_time(self.case.updated_at)[-5:]
-        self.status.value = message("ok", f"Sparat {saved_at}")
+        notes = [message("ok", f"Sparat {saved_at}")]
+        missing = self.store.state(self.case).step_status(step).missing
+        if missing:
+            notes.append(message("hint", "Sparat, men det här behöver fyllas i innan steget är klart: "
+                                 + "; ".join(q.label.rstrip("?") for q in missing) + "."))
+        twin = self._same_person()
+        if twin:
+            notes.append(message("hint", f"Obs: det finns redan ett öppet ärende för samma personnummer: {twin}."))
+        self.status.value = "".join(notes)
         self._refresh()
         return True
+
+    def _same_person(self) -> str:
+        pnr = self.case.answers.get("personnummer")
+        others = [c.diarienummer for c in self.store.list_cases(status="oppet")
+                  if c.id != self.case.id and c.answers.get("personnummer") == pnr]
+        return ", ".join(others)
 
     def _show_stale(self, text: str, unsaved: dict) -> None:
         rows = "".join(f"<li><strong>{esc(self.g.question(k).label)}</strong>: {esc(v)}</li>" for k, v in unsaved.items())
@@ -209,8 +251,8 @@ class CaseWizard:
     def reload(self) -> None:
         self.case = self.store.get(self.case.id)
         self.fields.clear()
-        self.status.value = message("ok", "Ärendet är omladdat med den senast sparade versionen.")
         self.go(self.current, save=False)
+        self.status.value = message("ok", "Ärendet är omladdat med den senast sparade versionen.")
 
     def _leave(self) -> None:
         if self.case is not None and not self._save_current(quiet=True):
@@ -253,8 +295,8 @@ class CaseWizard:
                 log.exception("decision failed")
                 err.value = message("error", UNEXPECTED)
                 return
-            self.status.value = message("ok", f"Beslutet är registrerat {fmt_time(self.case.updated_at)[-5:]}")
             self.go(self.current, save=False)
+            self.status.value = message("ok", f"Beslutet är registrerat {fmt_time(self.case.updated_at)[-5:]}")
         btn.on_click(record)
         return [w.HTML(f'<h3>Beslut (avsnitt {esc(self.g.decision_section)})</h3>'
                        '<p class="dk-hint">Verktyget föreslår, du beslutar. Beslutet sparas med datum och ditt namn.</p>'
@@ -278,8 +320,19 @@ class CaseWizard:
         out.append(self._documents())
         close = w.Button(description="Öppna ärendet igen" if self.case.closed else "Avsluta ärendet",
                          tooltip="Ändra ärendets status")
+        confirm = w.Button(description="Ja, avsluta ärendet", button_style="danger",
+                           tooltip="Avsluta ärendet nu", layout=w.Layout(display="none"))
+        ask = w.HTML()
 
         def toggle(_b):
+            if not self.case.closed and confirm.layout.display == "none":
+                open_items = sum(1 for i in st.action_plan if i.open)
+                ask.value = message("hint", "Vill du avsluta ärendet? " + (
+                    f"{open_items} åtgärder är inte klara. " if open_items else "") + (
+                    "Inget beslut är registrerat. " if self.case.decision is None else "") +
+                    "Avslutade ärenden tas bort efter kommunens gallringsfrist.")
+                confirm.layout.display = None
+                return
             try:
                 self.case = self.store.close_case(self.case.id, self.case.version, reopen=self.case.closed)
             except StaleWriteError as e:
@@ -287,7 +340,8 @@ class CaseWizard:
                 return
             self.go(self.current, save=False)
         close.on_click(toggle)
-        out.append(w.HBox([close], layout=w.Layout(margin="16px 0")))
+        confirm.on_click(toggle)
+        out.append(w.VBox([ask, w.HBox([close, confirm])], layout=w.Layout(margin="16px 0")))
         return out
 
     def _documents(self) -> w.Widget:
