@@ -75,12 +75,20 @@ def _swedish(d: dt.date) -> str:
     return d.isoformat()
 
 
+def _text(value: Any) -> str:
+    """str() that cannot leak Python's own English errors (e.g. huge integers)."""
+    try:
+        return str(value).strip()
+    except ValueError:
+        raise ValueError("Värdet är för långt. Kontrollera vad som står i fältet.") from None
+
+
 def parse_date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    s = str(value).strip()
+    s = _text(value)
     try:
         return dt.date.fromisoformat(s)
     except ValueError:
@@ -90,7 +98,7 @@ def parse_date(value: Any) -> dt.date:
 
 def normalise_personnummer(value: Any) -> str:
     """Returns 'ÅÅÅÅMMDD-NNNN' or raises ValueError with a Swedish message."""
-    s = str(value).strip()
+    s = _text(value)
     try:
         p = pnr.Personnummer(s)
     except Exception:
@@ -116,6 +124,11 @@ def clean_value(q: Question, value: Any, *, own_code: str | None = None) -> Any:
         text = value.strip() if t == "text" else value.rstrip()
         if "\x00" in text:
             raise ValueError("Texten innehåller ett otillåtet tecken (nolltecken). Ta bort det och försök igen.")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate, e.g. half an emoji from a broken paste
+            raise ValueError("Texten innehåller ett trasigt tecken (till exempel en halv emoji). "
+                             "Ta bort det och försök igen.") from None
         if len(text) > limit:
             raise ValueError(f"Texten är för lång: högst {limit} tecken, nu {len(text)}.")
         return text
@@ -143,7 +156,7 @@ def clean_value(q: Question, value: Any, *, own_code: str | None = None) -> Any:
     if t == "personnummer":
         return normalise_personnummer(value)
     if t == "kommun":
-        m = municipalities.find(str(value))
+        m = municipalities.find(_text(value))
         if m is None:
             raise ValueError("Kommunen finns inte. Skriv kommunens namn eller dess fyrsiffriga kommunkod, "
                              "till exempel Göteborg eller 1480.")
@@ -172,6 +185,7 @@ def validate_answers(g: Guideline, merged: dict, changed: set[str], *, today: dt
             out[qid] = clean_value(q, merged.get(qid), own_code=own_code)
         except ValueError as e:
             errors[qid] = str(e)
+            out.pop(qid, None)  # never compare a raw, invalid value in the rules below
     out = {k: v for k, v in out.items() if v is not None}
     for qid in changed:
         q = qs.get(qid)

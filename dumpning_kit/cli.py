@@ -177,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skrivelsen: kräv en motivering av den andra kommunen (kräver personens samtycke); "
                         "standard: enligt samtycket")
     s.set_defaults(func=cmd_export)
+
+    from .maintenance import add_commands
+    add_commands(sub)  # backup, restore, purge
     return p
 
 
