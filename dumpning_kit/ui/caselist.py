@@ -83,12 +83,12 @@ class CaseList:
             m = municipalities.find(c.answers.get("tidigare_kommun", ""))
             due = (f"{badge(nd.status, nd.describe())}<br>{esc(nd.rule.label)}" if nd else
                    ("Avslutat" if c.closed else "Ingen frist"))
-            verdict = (badge("klar", "Beslut: " + self.store.g.decision_options[c.decision.outcome]) if c.decision
+            verdict = (badge("beslut", "Beslut: " + self.store.g.decision_options[c.decision.outcome]) if c.decision
                        else badge(CLASS_STATUS[st.classification], "Förslag: " + st.classification_label))
             cells = (f"<td>{esc(c.answers.get('namn'))}</td><td>{esc(m.short if m else '')}</td>"
                      f"<td>{verdict}</td><td>{due}</td>")
             if self.open_by_link:
-                table.append(f'<tr><th scope="row"><a href="?arende={c.id}">{esc(c.diarienummer)}</a></th>{cells}</tr>')
+                table.append(f'<tr><th scope="row" class="dk-nowrap"><a href="?arende={c.id}">{esc(c.diarienummer)}</a></th>{cells}</tr>')
             else:
                 btn = w.Button(description=c.diarienummer, tooltip=f"Öppna ärende {c.diarienummer}")
                 btn.on_click(lambda _b, cid=c.id: self.on_open(cid))

@@ -40,7 +40,8 @@ class CaseWizard:
         self.progress = w.HTML()
         self.status = w.HTML()
         self.next_up = w.HTML()
-        self.next_button = w.Button(description="Gå till steget", tooltip="Gå till steget med nästa åtgärd")
+        self.next_button = w.Button(description="Gå till steget", tooltip="Gå till steget med nästa åtgärd",
+                                    layout=w.Layout(width="auto"))
         self.next_button.on_click(lambda _b: self.go(self._next_step_index))
         self._next_step_index = 0
         self.body = w.VBox(layout=w.Layout(width="100%"))
