@@ -252,7 +252,7 @@ def test_missing_values_are_named_with_their_step(kit):
 def test_letters_need_a_signatory(store):
     case = make_case(store)
     for doc_id in ("skrivelse", "begaran", "ivo"):
-        assert "signatory" in refusal(store, case, doc_id)
+        assert "skriver under" in refusal(store, case, doc_id)
     assert export.build_document(store, case, "upplevelse").signature[0] == "Anna Handläggare"
 
 
