@@ -1,0 +1,293 @@
+"""The case register: typed columns, pseudonymisation (also in exported files), logged
+identifier reads, deadlines that agree with CaseState case by case, and the .ics calendar."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import random
+import re
+import stat
+
+import icalendar
+import openpyxl
+import pandas as pd
+import pytest
+from sqlalchemy import select, update
+
+from dumpning_kit import ics, register
+from dumpning_kit.assessment import CaseState
+from dumpning_kit.demo import create_demo_cases
+from dumpning_kit.settings import data_dir
+from dumpning_kit.store import Store, cases
+
+TODAY = dt.date(2026, 11, 27)
+DATE_COLUMNS = ["ankomstdatum", "forsta_kontakt", "begaran_mottagen", "svar_datum", "ivo_ansokan_datum",
+                "ivo_beslut_datum", "beslut_datum", "avslutad", "nasta_frist"]
+
+
+@pytest.fixture
+def demo(store):
+    create_demo_cases(store)
+    return store
+
+
+def secrets_of(store: Store) -> set[str]:
+    """Every identifier and free-text value stored for the demo cases: none may leak."""
+    g = store.g
+    free = {q.id for q in g.questions.values() if q.type == "textarea" or q.sensitive}
+    out = set()
+    for c in store.list_cases():
+        out.add(c.diarienummer)
+        for k, v in c.answers.items():
+            if k in free or k in ("diarienummer", "kontakt_person"):
+                out.add(str(v))
+        pnr = str(c.answers["personnummer"])
+        out |= {pnr, pnr.replace("-", ""), pnr[2:], pnr[2:].replace("-", "")}
+        if c.decision:
+            out.add(c.decision.motivation)
+    return {s for s in out if s}
+
+
+def assert_no_secrets(text: str, secrets: set[str]) -> None:
+    leaked = [s for s in secrets if s in text]
+    assert not leaked, f"leaked: {leaked[:3]}"
+
+
+def test_columns_and_dtypes(demo):
+    df = register.load_register(demo)
+    assert len(df) == 30
+    for col in DATE_COLUMNS:
+        assert df[col].dtype == "datetime64[ns]", col
+    assert pd.api.types.is_string_dtype(df["tidigare_kommun"])
+    assert df["tidigare_kommun"].str.fullmatch(r"\d{4}").all()
+    assert "0180" in set(df["tidigare_kommun"])  # Stockholm keeps its leading zero
+    row = df[df["tidigare_kommun"] == "0180"].iloc[0]
+    assert row["kommun_namn"] == "Stockholm" and row["lan"] == "Stockholms län" and row["lan_kod"] == "01"
+    assert df["barn"].dtype == "boolean" and df["barn_antal"].dtype == "Int64"
+    assert (df.loc[df["barn"] == False, "barn_antal"] == 0).all()  # noqa: E712
+    assert (df.loc[df["barn"] == True, "barn_antal"] >= 1).all()  # noqa: E712
+    for col in ("status", "bedomning", "beslut", "form", "svar", "ivo_beslut", "nasta_frist_status"):
+        assert isinstance(df[col].dtype, pd.CategoricalDtype), col
+    assert set(df["status"].cat.categories) == {"oppet", "avslutat"}
+    assert df["svarstid_dagar"].dtype == "Int64" and df["dagar_kvar"].dtype == "Int64"
+    answered = df[df["svar_datum"].notna()]
+    assert len(answered) and (answered["svarstid_dagar"]
+                              == (answered["svar_datum"] - answered["begaran_mottagen"]).dt.days).all()
+    assert df["hyresvard_namn"].notna().any() and pd.api.types.is_string_dtype(df["hyresvard_namn"])
+    assert df["pseudonym"].str.fullmatch(r"P-[0-9a-f]{10}").all() and df["pseudonym"].is_unique
+    assert df["nasta_frist_status"].isin(["forfallen", "kommande"]).any()
+
+
+def test_empty_register_has_the_same_shape(store):
+    empty = register.read_register(store, identifiers=True)
+    assert len(empty.cases) == 0 and len(empty.deadlines) == 0
+    create_demo_cases(store)
+    full = register.read_register(store, identifiers=True)
+    assert list(empty.cases.columns) == list(full.cases.columns)
+    for col in full.cases.columns:  # categories depend on the data; the kind of column does not
+        a, b = empty.cases[col].dtype, full.cases[col].dtype
+        assert a == b or isinstance(a, pd.CategoricalDtype) and isinstance(b, pd.CategoricalDtype), col
+    assert list(empty.deadlines.columns) == list(full.deadlines.columns)
+
+
+def expected(store: Store, case, today: dt.date):
+    st = CaseState.of(store.g, case, today)
+    nd = st.next_deadline
+    open_ = set() if case.closed else {(d.rule.id, d.due) for d in st.deadlines if d.status != "klar"}
+    return ((nd.due, nd.rule.id, nd.status, nd.days_left) if nd else None), st.classification, open_
+
+
+def compare_with_casestate(store: Store, today: dt.date) -> int:
+    reg = register.read_register(store, identifiers=("id",), today=today)
+    df = reg.cases.set_index("id")
+    dl = reg.deadlines
+    checked = 0
+    for case in store.list_cases():
+        nd, classification, open_ = expected(store, case, today)
+        row = df.loc[case.id]
+        got = None if pd.isna(row["nasta_frist"]) else (
+            row["nasta_frist"].date(), row["nasta_frist_id"], row["nasta_frist_status"], int(row["dagar_kvar"]))
+        assert got == nd, (case.id, got, nd)
+        assert row["bedomning"] == classification, case.id
+        mine = {(r.frist_id, r.sista_dag.date()) for r in dl[dl["id"] == case.id].itertuples()}
+        assert mine == open_, (case.id, mine, open_)
+        checked += 1
+    return checked
+
+
+def test_deadlines_agree_with_casestate_on_demo_data(demo):
+    assert compare_with_casestate(demo, TODAY) == 30
+    for days in (-200, -30, 10, 40, 400):  # the same cases seen on other days
+        compare_with_casestate(demo, TODAY + dt.timedelta(days=days))
+
+
+def test_deadlines_agree_with_casestate_on_scrambled_answers(demo):
+    """Cases the UI would never produce (answers dropped, dates moved, decisions and status
+    flipped, without validation) must still come out exactly as CaseState says."""
+    rng = random.Random(7)
+    g = demo.g
+    dates = [q.id for q in g.questions.values() if q.type == "date"]
+    with demo.engine.begin() as conn:
+        rows = conn.execute(select(cases.c.id, cases.c.answers, cases.c.decision, cases.c.status)).all()
+        for _ in range(4):  # 4 x 30 variants
+            for r in rows:
+                answers = dict(r.answers)
+                for k in list(answers):
+                    if k not in ("diarienummer", "namn", "personnummer", "handlaggare") and rng.random() < 0.2:
+                        del answers[k]
+                for k in dates:
+                    if k in answers and rng.random() < 0.5:
+                        answers[k] = (dt.date.fromisoformat(answers[k])
+                                      + dt.timedelta(days=rng.randint(-90, 90))).isoformat()
+                if rng.random() < 0.1 and "begaran_mottagen" in answers:
+                    answers["begaran_mottagen"] = "inte ett datum"
+                if rng.random() < 0.05 and "svar_datum" in answers:
+                    answers["svar_datum"] = 5  # stray JSON types, as an old import might leave them
+                if rng.random() < 0.05:
+                    answers["svar"] = True
+                decision = r.decision
+                if rng.random() < 0.3:
+                    decision = {"outcome": rng.choice(["faststalld", "inte_dumpning"]), "motivation": "Test.",
+                                "date": "2026-10-01", "by": "x"} if rng.random() < 0.7 else None
+                status = rng.choice(["oppet", "oppet", "avslutat"])
+                answers["diarienummer"] = f"{answers['diarienummer']}-{rng.random():.8f}"
+                conn.execute(cases.insert().values(
+                    diarienummer=answers["diarienummer"], caseworker=answers["handlaggare"], status=status,
+                    version=1, created_at=dt.datetime.now(dt.timezone.utc),
+                    updated_at=dt.datetime.now(dt.timezone.utc), answers=answers, decision=decision))
+    assert compare_with_casestate(demo, TODAY) == 150
+
+
+def test_generic_sql_path_gives_the_same_register(demo, monkeypatch):
+    """PostgreSQL reads one column per answer (->>); the same code runs on SQLite here."""
+    fast = register.read_register(demo, identifiers=True)
+    monkeypatch.setattr(register, "_read_raw_sqlite", register._read_raw_generic)
+    slow = register.read_register(demo, identifiers=True)
+    pd.testing.assert_frame_equal(fast.cases, slow.cases)
+    pd.testing.assert_frame_equal(fast.deadlines, slow.deadlines)
+
+
+def test_pseudonymised_view_and_its_files_leak_nothing(demo):
+    secrets = secrets_of(demo)
+    df = register.load_register(demo)
+    for col in ("id", "diarienummer", "namn", "personnummer", "kontakt_person", "upplevelse", "mellantvang",
+                "barnens_situation", "starkast_anknytning", "insats", "motivation"):
+        assert col not in df.columns
+    textarea = {q.id for q in demo.g.questions.values() if q.type == "textarea" or q.sensitive}
+    assert not textarea & set(df.columns)
+    assert_no_secrets(df.astype(str).to_csv(), secrets)
+
+    csv_path = register.export_register(demo, fmt="csv")
+    xlsx_path = register.export_register(demo, fmt="xlsx")
+    assert csv_path.parent == data_dir() / "exports"
+    for p in (csv_path, xlsx_path):
+        assert stat.S_IMODE(p.stat().st_mode) == 0o600
+    raw = csv_path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # BOM: Excel shows åäö
+    back = pd.read_csv(csv_path, sep=";", dtype=str, encoding="utf-8-sig")
+    assert len(back) == 30 and "pseudonym" in back.columns
+    assert "0180" in set(back["tidigare_kommun"])
+    assert_no_secrets(raw.decode("utf-8-sig"), secrets)
+    wb = openpyxl.load_workbook(xlsx_path)
+    cells = "\n".join(str(c.value) for ws in wb for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "pseudonym" in cells
+    assert_no_secrets(cells, secrets)
+
+
+def test_identifiers_only_on_request_and_every_read_is_logged(demo):
+    register.load_register(demo)
+    assert register.identifier_reads(demo) == []  # the pseudonymised view is not an identifier read
+    df = register.load_register(demo, identifiers=("diarienummer",), purpose="test", user="granskare")
+    assert "diarienummer" in df.columns and "personnummer" not in df.columns and "namn" not in df.columns
+    full = register.load_register(demo, identifiers=True)
+    assert {"id", "diarienummer", "namn", "personnummer"} <= set(full.columns)
+    reads = register.identifier_reads(demo)
+    assert len(reads) == 2  # one row per read, however many cases
+    assert reads[1]["user"] == "granskare" and reads[1]["fields"] == ["diarienummer"]
+    assert reads[1]["case_count"] == 30 and reads[1]["purpose"] == "test"
+    assert reads[0]["fields"] == ["id", "diarienummer", "namn", "personnummer"]
+    assert len(register.identifier_reads(demo, case_id=17)) == 2
+    assert register.identifier_reads(demo, case_id=999) == []
+    only = register.load_register(demo, identifiers=("id",), caseworker="Anna Handläggare")
+    assert register.identifier_reads(demo)[0]["case_count"] == len(only) == 10
+    with pytest.raises(ValueError):
+        register.load_register(demo, identifiers=("adress",))
+
+
+def test_id_ranges_are_compact():
+    assert register._id_ranges([5, 1, 2, 3, 7, 8]) == [[1, 3], [5, 5], [7, 8]]
+    assert register._id_ranges(range(1, 100_001)) == [[1, 100_000]]
+
+
+def test_pseudonyms_are_stable_and_the_key_is_private(demo):
+    a = register.load_register(demo)
+    b = register.load_register(demo, identifiers=("id",))
+    assert list(a["pseudonym"]) == list(b["pseudonym"])
+    key_file = data_dir() / register.KEY_FILE
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    key = register.pseudonym_key()
+    assert len(key) == 32
+    assert b.set_index("id")["pseudonym"].to_dict() == {i: register.pseudonym(i, key) for i in b["id"]}
+    assert register.pseudonym(1, key) != register.pseudonym(1, os.urandom(32))
+    register._PSEUDONYM_CACHE.clear()  # the fast batch path gives exactly hmac.digest's answers
+    many = list(range(1, 3000, 7))
+    assert register._pseudonyms(many) == [register.pseudonym(i, key) for i in many]
+    assert not any(f.name.startswith(".") for f in data_dir().iterdir())  # no temporary key files left
+
+
+def test_filters(demo):
+    assert set(register.load_register(demo, status="oppet")["status"]) == {"oppet"}
+    closed = register.load_register(demo, status="avslutat")
+    assert len(closed) and closed["nasta_frist"].isna().all()
+    bo = register.load_register(demo, caseworker="Bo Socialsekreterare")
+    assert set(bo["handlaggare"]) == {"Bo Socialsekreterare"}
+    assert register.load_register(demo, caseworker="Ingen Alls").empty
+
+
+def test_spreadsheet_formulas_are_neutralised(demo):
+    with demo.engine.begin() as conn:
+        row = conn.execute(select(cases.c.id, cases.c.answers).where(cases.c.id == 11)).one()
+        answers = {**row.answers, "hyresvard_namn": '=HYPERLINK("http://example.invalid","AB")'}
+        conn.execute(update(cases).where(cases.c.id == 11).values(answers=answers))
+    df = register.load_register(demo)
+    csv = register.to_csv_bytes(df).decode("utf-8-sig")
+    assert "'=HYPERLINK" in csv
+    wb = openpyxl.load_workbook(io.BytesIO(register.to_xlsx_bytes(df)))
+    values = [c for row in wb.active.iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
+    assert values and all(c.data_type == "s" and c.value.startswith("'=") for c in values)
+
+
+def test_ics_parses_back_with_the_right_dates(demo):
+    reg = register.read_register(demo, identifiers=("id", "diarienummer"), status="oppet")
+    names = {c.answers["namn"] for c in demo.list_cases()}
+    pnrs = {c.answers["personnummer"] for c in demo.list_cases()}
+    data = ics.to_ics(reg.deadlines)
+    cal = icalendar.Calendar.from_ical(data)
+    assert str(cal["version"]) == "2.0" and "dumpning-kit" in str(cal["prodid"])
+    events = list(cal.walk("VEVENT"))
+    assert len(events) == len(reg.deadlines) > 5
+    want = {(int(r.id), r.frist_id): (r.sista_dag.date(), r.diarienummer, r.frist_namn)
+            for r in reg.deadlines.itertuples()}
+    uids = set()
+    for ev in events:
+        start, end = ev.decoded("dtstart"), ev.decoded("dtend")
+        assert type(start) is dt.date and end == start + dt.timedelta(days=1)  # all-day
+        m = re.fullmatch(r"dumpning-kit-1460-arende-(\d+)-(\w+)@dumpning-kit\.invalid", str(ev["uid"]))
+        due, dnr, label = want[(int(m.group(1)), m.group(2))]
+        assert start == due
+        summary = str(ev["summary"])
+        assert dnr in summary and label in summary
+        text = summary + str(ev.get("description", ""))
+        assert not any(n in text for n in names) and not any(p in text or p.replace("-", "") in text for p in pnrs)
+        uids.add(str(ev["uid"]))
+    assert len(uids) == len(events)
+    again = {str(e["uid"]) for e in icalendar.Calendar.from_ical(ics.to_ics(reg.deadlines)).walk("VEVENT")}
+    assert again == uids  # stable: a new import updates instead of duplicating
+    assert b"BEGIN:VCALENDAR" in data and b"\r\n" in data
+
+
+def test_ics_of_an_empty_register_is_valid(store):
+    data = ics.open_deadlines_ics(store)
+    cal = icalendar.Calendar.from_ical(data)
+    assert list(cal.walk("VEVENT")) == [] and str(cal["version"]) == "2.0"
