@@ -23,4 +23,8 @@ test: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: setup
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/bench_app.py
+	$(BIN)/python bench/bench_export.py
+	$(BIN)/python bench/bench_register.py
+	$(BIN)/python bench/bench_pdf_engine.py
+	$(BIN)/python bench/bench_load.py
