@@ -74,7 +74,7 @@ def realistic_document(logo_path: Path | None = None, *, long: bool = True) -> D
     body = f"""
 <h2>Ärendet</h2>
 <p>Bengtsfors kommun begär att Härjedalens kommun tar över ansvaret för ärendet rörande
-{_esc(client)}, personnummer 19121212-1212. Den enskilde har sedan i våras sin faktiska
+{_esc(client)}, personnummer 19811218-9876. Den enskilde har sedan i våras sin faktiska
 vistelse i Härjedalens kommun och har för avsikt att bosätta sig där.</p>
 <h2>Skäl för begäran</h2>
 <ul>
