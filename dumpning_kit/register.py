@@ -259,10 +259,12 @@ def _filters(status: str | None, caseworker: str | None) -> list:
 class _Raw:
     """What was read. Codes (yes/no and choice answers) repeat a lot, so they are kept as one
     row number per case into a small table of the distinct combinations."""
-    rows: pd.DataFrame          # id, status, caseworker, closed_at, _beslut, _beslut_datum,
-                                # identifiers, scalars, flags (bool), dates (ISO str)
-    codes_key: np.ndarray       # per case: row in codes_table
-    codes_table: pd.DataFrame   # distinct combinations of the code answers (raw values)
+    rows: dict[str, np.ndarray]  # object arrays: id, status, caseworker, closed_at, _beslut, _beslut_datum,
+                                 # identifiers, scalars, flags (bool), dates (ISO str). Not a DataFrame:
+                                 # pandas would spend half a second inferring types it does not need.
+    n: int
+    codes_key: np.ndarray        # per case: row in codes_table
+    codes_table: pd.DataFrame    # distinct combinations of the code answers (raw values)
 
 
 def _read_raw(store: Store, plan: _Plan, ids: tuple[str, ...], status, caseworker) -> _Raw:
@@ -308,7 +310,7 @@ def _read_raw_generic(store, plan, ids, status, caseworker) -> _Raw:
         table = df[codes].iloc[first].reset_index(drop=True)
     else:
         key, table = np.zeros(len(df), dtype=np.int64), pd.DataFrame([[None] * len(codes)], columns=codes)
-    return _Raw(df.drop(columns=codes), key, table)
+    return _Raw({c: df[c].to_numpy(dtype=object) for c in df.columns if c not in codes}, len(df), key, table)
 
 
 def _read_raw_sqlite(store, plan, ids, status, caseworker) -> _Raw:
@@ -344,8 +346,7 @@ def _read_raw_sqlite(store, plan, ids, status, caseworker) -> _Raw:
         parsed = json.loads("[" + ",".join(t or nulls for t in cols["_rest"]) + "]") if n else []
         values = np.array(parsed, dtype=object).reshape(n, len(rest))
         data.update({q: values[:, j] for j, q in enumerate(rest)})
-    df = pd.DataFrame(data, index=pd.RangeIndex(n))  # one construction, not one insert per column
-    return _Raw(df, np.asarray(key, dtype=np.int64), table)
+    return _Raw(data, n, np.asarray(key, dtype=np.int64), table)
 
 
 def _fetch_sqlite(store: Store, columns: list, where: list) -> list[tuple]:
@@ -373,12 +374,12 @@ def _map_unique(values, fn, dtype=object) -> np.ndarray:
     return mapped[codes]  # code -1 (NA) picks the last entry
 
 
-def _to_dates(values: pd.Series, factorised=None) -> pd.Series:
+def _to_dates(values, factorised=None) -> pd.Series:
     """ISO date strings -> datetime64; anything else becomes NaT (due_date ignores it too)."""
-    codes, uniques = factorised or pd.factorize(values, use_na_sentinel=True)
+    codes, uniques = factorised or pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
     texts = [u if isinstance(u, str) else None for u in uniques] + [None]  # a stray number is no date
     parsed = pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d", errors="coerce")
-    return pd.Series(parsed.to_numpy()[codes], index=values.index, dtype="datetime64[ns]")
+    return pd.Series(parsed.to_numpy()[codes], dtype="datetime64[ns]")
 
 
 def _category(values) -> pd.Categorical:
@@ -464,15 +465,14 @@ def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date
     g = store.g
     plan = _plan(g)
     raw = _read_raw(store, plan, ids, status, caseworker)
-    rows, ckey, ctable = raw.rows, raw.codes_key, raw.codes_table
-    n = len(rows)
+    rows, n, ckey, ctable = raw.rows, raw.n, raw.codes_key, raw.codes_table
     today_ts = pd.Timestamp(today)
 
     # -- every rule's due date per case, from the package's due_date (once per start date)
     factorised = {q: pd.factorize(rows[q], use_na_sentinel=True) for q in plan.dates}  # dates repeat a lot
     dates = {q: _to_dates(rows[q], factorised[q]) for q in plan.dates}
     due_cols: dict[str, np.ndarray] = {}
-    key = pd.DataFrame({"_codes": ckey}, index=rows.index)
+    key = pd.DataFrame({"_codes": ckey})
     for rule in g.deadlines:
         anchor = dates.get(rule.from_question or rule.date_question)
         if anchor is None:
@@ -486,20 +486,20 @@ def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date
     # -- the rest of the key: everything else CaseState's action plan can depend on
     for q in plan.value_refs:
         if q not in plan.codes:
-            key[f"v:{q}"] = rows[q].astype(str).to_numpy()
+            key[f"v:{q}"] = rows[q].astype(str)
     for q in plan.answered_refs:
         if q in plan.codes:
             per_unique = np.array([_answered(v) for v in ctable[q]], dtype=bool)
             key[f"a:{q}"] = per_unique[ckey] if n else np.array([], dtype=bool)
         elif q in plan.flags:
-            key[f"a:{q}"] = rows[q].astype(bool).to_numpy()
+            key[f"a:{q}"] = rows[q].astype(bool)
         elif q in factorised:
             codes, uniques = factorised[q]
             key[f"a:{q}"] = np.array([_answered(u) for u in uniques] + [False], dtype=bool)[codes]
         else:
             key[f"a:{q}"] = _map_unique(rows[q], _answered, bool)
-    key["_beslut"] = rows["_beslut"].astype(str).to_numpy()
-    key["_closed"] = (rows["status"] == "avslutat").to_numpy()
+    key["_beslut"] = rows["_beslut"].astype(str)
+    key["_closed"] = rows["status"] == "avslutat"
     group = key.groupby(list(key.columns), sort=False, dropna=False).ngroup().to_numpy() if n \
         else np.array([], dtype=np.int64)
 
@@ -508,9 +508,10 @@ def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date
     classification = np.empty(len(first), dtype=object)
     open_rules: list[tuple[str, ...]] = []
     for gi, i in enumerate(first):
-        st = CaseState(g, _representative(plan, rows.iloc[int(i)], ctable.iloc[int(ckey[i])]),
-                       decision=rows["_beslut"].iat[i] if isinstance(rows["_beslut"].iat[i], str) else None,
-                       closed=rows["status"].iat[i] == "avslutat", today=today)
+        decision = rows["_beslut"][i]
+        st = CaseState(g, _representative(plan, {k: v[i] for k, v in rows.items()}, ctable.iloc[int(ckey[i])]),
+                       decision=decision if isinstance(decision, str) else None,
+                       closed=rows["status"][i] == "avslutat", today=today)
         classification[gi] = st.classification
         open_rules.append(() if st.closed else
                           tuple(dict.fromkeys(d.rule.id for d in st.deadlines if d.status != "klar")))
@@ -578,7 +579,7 @@ FRONT_COLUMNS = (
 )
 
 
-def _representative(plan: _Plan, row: pd.Series, codes: pd.Series) -> dict:
+def _representative(plan: _Plan, row: dict, codes: pd.Series) -> dict:
     """Answers for CaseState, as the store would read them; free text as a placeholder,
     since a condition only asks whether it is answered."""
     answers = {}
@@ -607,23 +608,23 @@ def _days_left(due: pd.Series, today_ts: pd.Timestamp) -> pd.Series:
     return (due - today_ts).dt.days.astype("Int64")
 
 
-def _typed(rows: pd.DataFrame, ckey: np.ndarray, ctable: pd.DataFrame, plan: _Plan, g: Guideline,
+def _typed(rows: dict[str, np.ndarray], ckey: np.ndarray, ctable: pd.DataFrame, plan: _Plan, g: Guideline,
            ids: tuple[str, ...], dates: dict) -> dict[str, Any]:
     """The typed columns, as a dict: the DataFrame is built once, in column order, by the caller."""
     qs = g.questions
     out: dict[str, Any] = {}
     if "id" in ids:
-        out["id"] = pd.array(rows["id"].to_numpy(), dtype="Int64")
+        out["id"] = pd.array(rows["id"].astype(np.int64), dtype="Int64")
     for f in ("diarienummer", "namn", "personnummer"):
         if f in ids:
-            out[f] = pd.array(rows[f].to_numpy(), dtype="string")
+            out[f] = pd.array(rows[f], dtype="string")
     out["pseudonym"] = pd.array(_pseudonyms(rows["id"]), dtype="string")
     out["status"] = pd.Categorical(rows["status"], categories=["oppet", "avslutat"])
     out["handlaggare"] = _category(rows["caseworker"])
     out["beslut"] = pd.Categorical(rows["_beslut"], categories=list(g.decision_options))
     out["beslut_datum"] = _to_dates(rows["_beslut_datum"])
-    out["avslutad"] = _to_dates(pd.Series(_map_unique(rows["closed_at"], lambda d: d.isoformat()
-                                                      if isinstance(d, dt.date) else d), index=rows.index))
+    out["avslutad"] = _to_dates(_map_unique(rows["closed_at"], lambda d: d.isoformat()
+                                            if isinstance(d, dt.date) else d))
 
     table = municipalities.all_municipalities()
     for q in plan.output:
@@ -633,7 +634,7 @@ def _typed(rows: pd.DataFrame, ckey: np.ndarray, ctable: pd.DataFrame, plan: _Pl
         elif t in _VALUE_TYPES:
             out[q] = _categorical(ctable, ckey, q, list(qs[q].options))
         elif t == "integer":
-            out[q] = pd.to_numeric(rows[q], errors="coerce").astype("Int64")
+            out[q] = pd.to_numeric(pd.Series(rows[q], dtype=object), errors="coerce").astype("Int64")
         elif t == "kommun":
             # kommunkod as text with its leading zero ("0180"), named from SCB's list.
             code = _map_unique(rows[q], lambda v: str(v).zfill(4) if _answered(v) else None)
