@@ -202,6 +202,8 @@ def test_keyboard_only_creates_a_case(voila_server_factory, page):
     page.keyboard.press("ArrowDown")
     focused = page.evaluate("document.activeElement.getAttribute('type')")
     assert focused == "radio"
+    # "Nej" hides the follow-up question again once the server has it.
+    expect(question(page, "Hur många barn?")).to_be_hidden()
     page.get_by_role("button", name="Skapa ärendet").focus()
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"  # focus is visible
