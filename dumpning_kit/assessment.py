@@ -11,7 +11,7 @@ from typing import Any
 
 from .case import Case
 from .deadlines import DeadlineStatus, due_date, status_of
-from .guideline import Action, Context, Guideline, Indicator, Question, Step, evaluate
+from .guideline import Action, Context, Guideline, Indicator, Outcome, Question, Step, evaluate, evaluate3
 
 CLASSIFICATION_ORDER = ("ej_bedomd", "inga_tecken", "oklart", "misstanke", "berattigad")
 
@@ -21,6 +21,14 @@ class Signal:
     question: Question
     answer: str
     indicator: Indicator
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One line of the suggestion's explanation."""
+    kind: str       # "krav" (a requirement that holds) | "ta_reda_pa" (what to find out) | "motstridigt"
+    text: str
+    section: str
 
 
 @dataclass(frozen=True)
@@ -91,36 +99,57 @@ class CaseState:
         return self.step_applies(q.step) and self.holds(q.relevant)
 
     @cached_property
-    def signals(self) -> tuple[Signal, ...]:
-        out = []
-        for q in self.g.questions.values():
-            if not q.indicators or not self.holds(q.relevant):
-                continue
-            a = self.answers.get(q.id)
-            for ind in q.indicators:
-                if a in ind.when:
-                    out.append(Signal(q, a, ind))
-        return tuple(out)
-
-    @cached_property
-    def assessed_count(self) -> int:
-        """How many indicator questions have a real answer (not 'vet inte')."""
-        return sum(1 for q in self.g.questions.values()
-                   if q.indicators and self.holds(q.relevant) and self.answers.get(q.id) not in (None, "vet_ej"))
+    def outcome_checks(self) -> tuple[tuple[Outcome, tuple[bool | None, ...]], ...]:
+        """Each outcome of the guideline with the truth of each of its requirements (None: unknown)."""
+        return tuple((o, tuple(evaluate3(r.when, self.answers) for r in o.requires)) for o in self.g.outcomes)
 
     @cached_property
     def classification(self) -> str:
-        m = sum(1 for s in self.signals if s.indicator.suggests == "misstanke")
-        b = sum(1 for s in self.signals if s.indicator.suggests == "berattigad")
-        if self.assessed_count == 0:
+        """The first outcome whose every requirement holds; 'oklart' when none does; 'ej_bedomd'
+        until one of the questions the rules name is answered."""
+        if all(self.answers.get(q) is None for q in self.g.classification_questions):
             return "ej_bedomd"
-        if m == 0 and b == 0:
-            return "inga_tecken"
-        if m == 0:
-            return "berattigad"
-        if m >= self.g.misstanke_min and m > b:
-            return "misstanke"
+        for outcome, checks in self.outcome_checks:
+            if all(c is True for c in checks):
+                return outcome.id
         return "oklart"
+
+    @cached_property
+    def reasons(self) -> tuple[Reason, ...]:
+        """Why the suggestion is what it is, in the guideline's terms."""
+        c = self.classification
+        if c == "ej_bedomd":
+            return ()
+        if c != "oklart":
+            o, checks = next((o, ch) for o, ch in self.outcome_checks if o.id == c)
+            return tuple(Reason("krav", r.text, o.section) for r in o.requires)
+        possible = [(o, ch) for o, ch in self.outcome_checks if False not in ch]
+        out: dict[str, Reason] = {}
+        if possible:
+            for o, checks in possible:
+                for r, v in zip(o.requires, checks):
+                    if v is None:
+                        out.setdefault(r.ask, Reason("ta_reda_pa", r.ask, o.section))
+            return tuple(out.values())
+        out[self.g.conflict_text] = Reason("motstridigt", self.g.conflict_text, "1.1")
+        for o, checks in self.outcome_checks:
+            for r, v in zip(o.requires, checks):
+                if v is True:
+                    out.setdefault(r.text, Reason("krav", r.text, o.section))
+        return tuple(out.values())
+
+    @cached_property
+    def signals(self) -> tuple[Signal, ...]:
+        """Supporting signs (1.1.1, 1.1.2.2, 1.1.3): they strengthen a suspicion, never create one."""
+        supporting = {q for o in self.g.outcomes for q in o.supported_by}
+        out = []
+        for qid in supporting & set(self.answers):
+            q = self.g.questions[qid]
+            for ind in q.indicators:
+                if self.answers[qid] in ind.when:
+                    out.append(Signal(q, self.answers[qid], ind))
+        order = list(self.g.questions)
+        return tuple(sorted(out, key=lambda s: order.index(s.question.id)))
 
     @property
     def classification_label(self) -> str:
@@ -182,6 +211,21 @@ class CaseState:
     def next_deadline(self) -> DeadlineStatus | None:
         open_ = [d for d in self.deadlines if d.status != "klar"]
         return min(open_, key=lambda d: d.due) if open_ and not self.closed else None
+
+    @property
+    def open_actions(self) -> list[ActionItem]:
+        return [i for i in self.action_plan if i.open] if not self.closed else []
+
+    @property
+    def next_action(self) -> ActionItem | None:
+        """What to do next, by the process: a required step of the guideline before waiting or
+        following up; within each, the earliest deadline first, then the guideline's order."""
+        items = self.open_actions
+        if not items:
+            return None
+        required = [i for i in items if i.action.kind == "required"]
+        pool = required or items
+        return min(pool, key=lambda i: (i.deadline is None, i.deadline.due if i.deadline else dt.date.max))
 
     def document_allowed(self, doc_id: str) -> tuple[bool, str]:
         spec = self.g.document(doc_id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -15,6 +16,13 @@ QUESTION_TYPES = {"text", "textarea", "yes_no", "yes_no_unknown", "choice", "int
 YES_NO = {"ja": "Ja", "nej": "Nej"}
 YES_NO_UNKNOWN = {"ja": "Ja", "nej": "Nej", "vet_ej": "Vet inte"}
 SUGGESTIONS = {"misstanke", "berattigad"}
+OUTCOMES = ("misstanke", "berattigad", "inga_tecken")
+DECISIONS_REQUIRED = {"faststalld", "inte_dumpning"}
+DECISIONS_ALLOWED = {"faststalld", "inte_dumpning", "misstanke"}
+ACTION_KINDS = {"required", "follow_up"}
+UNKNOWN_ANSWERS = (None, "vet_ej")
+_NUMBERS = {1: "en", 2: "två", 3: "tre", 4: "fyra", 5: "fem", 6: "sex", 7: "sju", 8: "åtta", 9: "nio",
+            10: "tio", 11: "elva", 12: "tolv"}
 CORE_QUESTIONS = ("diarienummer", "namn", "personnummer", "handlaggare", "tidigare_kommun", "ankomstdatum")
 CONDITION_LEAVES = {"question", "classification", "decision", "step_applies", "deadline_passed", "closed"}
 
@@ -80,6 +88,26 @@ class Action:
     document: str | None = None
     consent: str | None = None
     law: LawRef | None = None
+    kind: str = "required"          # "required" | "follow_up" (waiting, following up)
+
+
+@dataclass(frozen=True)
+class Requirement:
+    when: Any
+    text: str     # what holds when it is met, in plain Swedish
+    ask: str      # what to find out while it is unknown
+
+
+@dataclass(frozen=True)
+class Outcome:
+    id: str
+    section: str
+    requires: tuple[Requirement, ...]
+    supported_by: tuple[str, ...] = ()
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{_NUMBERS.get(n, str(n))} {one if n == 1 else many}"
 
 
 @dataclass(frozen=True)
@@ -95,6 +123,20 @@ class DeadlineRule:
     weeks: int = 0
     workdays: int = 0
     law: LawRef | None = None
+
+    @property
+    def period_text(self) -> str:
+        """The rule's period in words: 'en månad', 'två månader', 'en arbetsdag'."""
+        parts = []
+        if self.months:
+            parts.append(_count(self.months, "månad", "månader"))
+        if self.weeks:
+            parts.append(_count(self.weeks, "vecka", "veckor"))
+        if self.days:
+            parts.append(_count(self.days, "dag", "dagar"))
+        if self.workdays:
+            parts.append(_count(self.workdays, "arbetsdag", "arbetsdagar"))
+        return " och ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -125,11 +167,23 @@ class Guideline:
     deadlines: tuple[DeadlineRule, ...]
     documents: tuple[DocumentSpec, ...]
     sections: tuple[Section, ...]
-    misstanke_min: int
+    outcomes: tuple[Outcome, ...]
+    conflict_text: str
     classification_labels: dict[str, str]
     decision_options: dict[str, str]
     decision_section: str
+    decision_hint: str
     source: Path
+
+    @property
+    def classification_questions(self) -> tuple[str, ...]:
+        """The questions that the classification rules name, in order of first mention."""
+        out: dict[str, None] = {}
+        for o in self.outcomes:
+            for r in o.requires:
+                for q in condition_questions(r.when):
+                    out[q] = None
+        return tuple(out)
 
     @property
     def questions(self) -> dict[str, Question]:
@@ -229,6 +283,16 @@ class _Loader:
 
     def load(self) -> Guideline:
         raw = self.raw
+        # Deadlines first: every "{period:ID}" in the file's texts says the rule's own period,
+        # so a municipality that changes a period changes every sentence that states it.
+        periods = {}
+        for d in raw.get("deadlines") or []:
+            if isinstance(d, dict) and d.get("id"):
+                periods[str(d["id"])] = DeadlineRule(
+                    id=str(d["id"]), label="", section="", months=int(d.get("months") or 0),
+                    days=int(d.get("days") or 0), weeks=int(d.get("weeks") or 0),
+                    workdays=int(d.get("workdays") or 0)).period_text
+        raw = self.raw = _substitute_periods(raw, periods, self)
         for key in ("id", "title", "steps", "sections"):
             if not raw.get(key):
                 self.fail("filen", f"'{key}' saknas")
@@ -330,23 +394,28 @@ class _Loader:
                 self.fail(aitem, "'done_when' saknas")
             actions.append(Action(self.text(a, "id", aitem), self.text(a, "label", aitem), section_of(a, aitem),
                                   a["step"], a.get("applies"), a["done_when"], a.get("deadline"), a.get("document"),
-                                  a.get("consent"), self.law(a, aitem)))
+                                  a.get("consent"), self.law(a, aitem), self.kind(a, aitem)))
 
         cls = raw.get("classification") or {}
         dec = raw.get("decision") or {}
+        outcomes = self.outcomes(cls, section_of)
         g = Guideline(
             id=str(raw["id"]), title=str(raw["title"]), municipality=str(raw.get("municipality") or ""),
             laws=dict(raw.get("laws") or {}), steps=tuple(steps), actions=tuple(actions),
             deadlines=tuple(deadlines), documents=tuple(documents), sections=sections,
-            misstanke_min=int(cls.get("misstanke_min") or 2),
+            outcomes=outcomes, conflict_text=" ".join(str(cls.get("conflict") or "").split()),
             classification_labels=dict(cls.get("labels") or {}),
             decision_options=dict(dec.get("options") or {}), decision_section=str(dec.get("section") or "1.1.3"),
+            decision_hint=" ".join(str(dec.get("hint") or "").split()),
             source=self.path)
         for key in ("ej_bedomd", "inga_tecken", "oklart", "misstanke", "berattigad"):
             if key not in g.classification_labels:
                 self.fail("classification", f"etiketten '{key}' saknas")
-        if set(g.decision_options) != {"faststalld", "inte_dumpning"}:
-            self.fail("decision", "options ska vara faststalld och inte_dumpning")
+        if not g.conflict_text:
+            self.fail("classification", "'conflict' saknas (texten när svaren pekar åt olika håll)")
+        opts = set(g.decision_options)
+        if not DECISIONS_REQUIRED <= opts or not opts <= DECISIONS_ALLOWED:
+            self.fail("decision", "options ska vara faststalld och inte_dumpning, och får också ha misstanke")
 
         # Check every condition's references.
         known = {"question": qids, "step_applies": step_ids, "deadline_passed": deadline_ids,
@@ -363,7 +432,47 @@ class _Loader:
             self.check_condition(a.done_when, f"åtgärd '{a.id}'", known)
         for d in documents:
             self.check_condition(d.requires, f"dokument '{d.id}'", known)
+        qs = g.questions
+        for o in outcomes:
+            for r in o.requires:
+                self.check_condition(r.when, f"bedömningen '{o.id}'", known)
+                leaves = condition_leaves(r.when)
+                if any(k != "question" for k in leaves):
+                    self.fail(f"bedömningen '{o.id}'", "kraven får bara bygga på svar på frågor (question, all, any, not)")
+            for qid in o.supported_by:
+                if qid not in qs:
+                    self.fail(f"bedömningen '{o.id}'", f"supported_by hänvisar till okänd fråga '{qid}'")
+                if not qs[qid].indicators:
+                    self.fail(f"bedömningen '{o.id}'", f"frågan '{qid}' i supported_by har ingen indikator med text")
         return g
+
+    def kind(self, a: dict, item: str) -> str:
+        kind = str(a.get("kind") or "required")
+        if kind not in ACTION_KINDS:
+            self.fail(item, f"okänd kind '{kind}' (tillåtna: {', '.join(sorted(ACTION_KINDS))})")
+        return kind
+
+    def outcomes(self, cls: dict, section_of) -> tuple[Outcome, ...]:
+        raw = cls.get("outcomes")
+        if not isinstance(raw, list) or not raw:
+            self.fail("classification", "'outcomes' saknas: reglerna för förslaget (misstanke, berattigad, inga_tecken)")
+        out, seen = [], set()
+        for o in raw:
+            oid = str((o or {}).get("id") or "")
+            item = f"bedömningen '{oid}'"
+            if oid not in OUTCOMES:
+                self.fail(item, f"okänt förslag (tillåtna: {', '.join(OUTCOMES)})")
+            if oid in seen:
+                self.fail(item, "förslaget finns redan")
+            seen.add(oid)
+            reqs = o.get("requires")
+            if not isinstance(reqs, list) or not reqs:
+                self.fail(item, "'requires' ska vara en lista med krav")
+            requires = tuple(Requirement(r.get("when"), self.text(r, "text", item), self.text(r, "ask", item))
+                             for r in reqs)
+            out.append(Outcome(oid, section_of(o, item), requires,
+                               tuple(str(q) for q in (o.get("supported_by") or []))))
+        return tuple(out)
 
     def check_condition(self, cond: Any, item: str, known: dict) -> None:
         if cond is None:
@@ -397,6 +506,48 @@ class _Loader:
             ops = [k for k in cond if k != "question"]
             if len(ops) != 1 or ops[0] not in ("equals", "in", "answered"):
                 self.fail(item, f"villkoret på frågan '{value}' behöver exakt ett av equals, in, answered")
+
+
+def _substitute_periods(value: Any, periods: dict[str, str], loader: "_Loader", own: str | None = None) -> Any:
+    """Replace "{period:ID}" (and "{period}" inside a deadline) with the rule's period in words."""
+    if isinstance(value, dict):
+        if own is None and any(k in value for k in ("months", "weeks", "days", "workdays")):
+            own = str(value.get("id") or "")
+        return {k: _substitute_periods(v, periods, loader, own) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute_periods(v, periods, loader, own) for v in value]
+    if isinstance(value, str) and "{period" in value:
+        def sub(m: re.Match) -> str:
+            rid = m.group(1) or own
+            if rid not in periods or not periods[rid]:
+                loader.fail("texterna", f"okänd tidsfrist '{rid or ''}' i {m.group(0)}")
+            return periods[rid]
+        return re.sub(r"\{period(?::([a-z0-9_]+))?\}", sub, value)
+    return value
+
+
+def condition_leaves(cond: Any) -> list[str]:
+    """The kinds of leaf conditions ('question', 'decision', …) a condition uses."""
+    if not isinstance(cond, dict):
+        return []
+    for key in ("all", "any"):
+        if key in cond:
+            return [k for c in cond[key] for k in condition_leaves(c)]
+    if "not" in cond:
+        return condition_leaves(cond["not"])
+    return [k for k in cond if k in CONDITION_LEAVES]
+
+
+def condition_questions(cond: Any) -> list[str]:
+    """The question ids a condition names."""
+    if not isinstance(cond, dict):
+        return []
+    for key in ("all", "any"):
+        if key in cond:
+            return [q for c in cond[key] for q in condition_questions(c)]
+    if "not" in cond:
+        return condition_questions(cond["not"])
+    return [str(cond["question"])] if "question" in cond else []
 
 
 def load_guideline(path: str | Path) -> Guideline:
@@ -486,3 +637,22 @@ def evaluate(cond: Any, ctx: Context) -> bool:
     if "closed" in cond:
         return ctx.closed == bool(cond["closed"])
     raise ValueError(f"unknown condition {cond!r}")  # the loader rejects these first
+
+
+def evaluate3(cond: Any, answers: dict) -> bool | None:
+    """Kleene's three-valued reading of a condition on answers: None while a question it needs
+    is unanswered or answered "Vet inte". Used by the classification rules."""
+    if "all" in cond:
+        vals = [evaluate3(c, answers) for c in cond["all"]]
+        return False if False in vals else (None if None in vals else True)
+    if "any" in cond:
+        vals = [evaluate3(c, answers) for c in cond["any"]]
+        return True if True in vals else (None if None in vals else False)
+    if "not" in cond:
+        v = evaluate3(cond["not"], answers)
+        return None if v is None else not v
+    if cond.get("answered") is not None:
+        return evaluate(cond, Context(answers))
+    if answers.get(cond["question"]) in UNKNOWN_ANSWERS:
+        return None
+    return evaluate(cond, Context(answers))

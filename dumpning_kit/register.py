@@ -216,7 +216,10 @@ def _plan(g: Guideline) -> _Plan:
             _walk(q.relevant, values, answered)
             _walk(q.requires, values, answered)
             if q.indicators:
-                values.add(q.id)  # signals and assessed_count compare the value
+                values.add(q.id)  # supporting signs compare the value
+    for o in g.outcomes:
+        for r in o.requires:
+            _walk(r.when, values, answered)
     for a in g.actions:
         _walk(a.applies, values, answered)
         _walk(a.done_when, values, answered)

@@ -109,7 +109,9 @@ EXPECTED = {
 
 def test_every_document_as_pdf_and_html(kit, renderer, tmp_path):
     case = make_case(kit)
-    assert [(s.id, ok) for s, ok, _ in export.allowed_documents(kit, case)] == [(i, True) for i in ALL_IDS]
+    allowed = [(s.id, ok) for s, ok, _ in export.allowed_documents(kit, case)]
+    # The answer to an incoming request (1.1) belongs to another kind of case.
+    assert allowed == [(i, True) for i in ALL_IDS] + [("svar_inkommen_begaran", False)]
     out = tmp_path / "ut"
     paths = export.export_case(kit, case.id, formats=("html", "pdf"), out_dir=out, renderer=renderer)
     assert [p.name for p in paths] == [f"SN-2026-123-{d}.{f}" for d in ALL_IDS for f in ("html", "pdf")]
@@ -168,7 +170,7 @@ def refusal(store, case, doc_id, **kw) -> str:
 def test_ivo_refused_before_the_month_has_passed(kit):
     case = make_case(kit, received=D(2026, 11, 10))  # answer due 10 December 2026
     text = refusal(kit, case, "ivo")
-    assert "avvisat begäran skriftligen eller inte har svarat inom en månad" in text
+    assert "avvisat begäran skriftligt eller inte har svarat inom en månad" in text
     # The begäran now states the computed date.
     html = export.render.to_html(export.build_document(kit, case, "begaran"))
     assert "senast den <strong>10 december 2026</strong>" in plain(html)
@@ -371,7 +373,7 @@ def test_document_panel(kit, monkeypatch):
     from dumpning_kit.ui.documents import DocumentPanel
     case = make_case(kit, received=D(2026, 11, 10))
     panel = DocumentPanel(kit, case)
-    assert list(panel.rows) == ALL_IDS
+    assert list(panel.rows) == ALL_IDS + ["svar_inkommen_begaran"]
     assert not panel.rows["ivo"]["ok"] and not panel.rows["ivo"]["buttons"]
     ivo_row = panel.box.children[ALL_IDS.index("ivo")]
     assert "inte har svarat inom en månad" in ivo_row.children[-1].value
@@ -446,3 +448,57 @@ def test_document_panel_in_voila_downloads_a_pdf(voila_server_factory, page, tmp
     assert "Hembesöksprotokoll" in pdf_text(saved)
     assert "Traceback" not in page.content()
     assert os.path.exists(data / "exports" / f"{case.id}-SN-2026-123" / "SN-2026-123-hembesok.pdf")
+
+
+def test_answer_to_an_incoming_request_is_a_letter_with_our_position(kit, renderer, tmp_path):
+    """1.1: "Mottagande kommuns socialnämnd behandlar den inkomna begäran utan dröjsmål och ska
+    skriftligen meddela sin inställning." """
+    from dumpning_kit.documents.sample import make_incoming_request_case
+    case = make_incoming_request_case(kit, answered=False)
+    st = kit.state(case)
+    assert st.classification == "berattigad"
+    item = {i.action.id: i for i in st.action_plan}["besvara_inkommen_begaran"]
+    assert item.status == "att_gora" and item.deadline.due == D(2026, 12, 2)
+    paths = export.export_case(kit, case.id, ["svar_inkommen_begaran"], formats=("pdf",), out_dir=tmp_path,
+                               renderer=renderer)
+    text = pdf_text(paths[0])
+    for needle in ["Svar på begäran om överflyttning av ärende enligt 2 a kap. 10 § SoL", "Socialnämnden i Borås",
+                   "Begäran kom in till oss den 2 november 2026", "Bengtsfors kommun tar över ansvaret för ärendet",
+                   "Personen har flyttat hit för att skydda sig", SIGNATORY,
+                   "Socialtjänstlagen (2001:453) har ersatts av Socialtjänstlag (2025:400)"]:
+        assert plain(needle) in text, needle
+
+
+def test_answer_to_an_incoming_request_is_refused_without_a_position(kit):
+    from dumpning_kit.documents.sample import make_incoming_request_case
+    case = make_incoming_request_case(kit, position=None)
+    (ok, why), = [(ok, why) for s, ok, why in export.allowed_documents(kit, case) if s.id == "svar_inkommen_begaran"]
+    assert not ok and "vår inställning" in why
+
+
+def test_letters_go_to_the_committee_typed_for_the_case(kit, renderer, tmp_path):
+    """Large cities have several social committees: the addressee is editable per case."""
+    case = make_case(kit, received=None)
+    case = kit.save_answers(case.id, case.version, {"mottagare": "Socialnämnd Nordost, Göteborgs stad"})
+    paths = export.export_case(kit, case.id, ["skrivelse"], formats=("pdf",), out_dir=tmp_path, renderer=renderer)
+    text = pdf_text(paths[0])
+    assert "Socialnämnd Nordost, Göteborgs stad" in text and "Socialnämnden i Göteborg" not in text
+    assert "Socialtjänstlagen (2001:453) har ersatts av Socialtjänstlag (2025:400)" in text  # the law notice
+
+
+def test_letters_state_the_period_the_guideline_file_sets(kit, renderer, tmp_path, monkeypatch):
+    """A municipality that sets two months gets letters that say two months, never "en månad"."""
+    import yaml
+    from dumpning_kit.guideline import load_guideline
+    src = yaml.safe_load(kit.g.source.read_text(encoding="utf-8"))
+    next(d for d in src["deadlines"] if d["id"] == "svar_pa_begaran")["months"] = 2
+    path = tmp_path / "tva-manader.yaml"
+    path.write_text(yaml.safe_dump(src, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    kit.g = load_guideline(path)
+    case = make_case(kit, received=D(2026, 9, 15))  # no answer; 15 November is a Sunday
+    paths = export.export_case(kit, case.id, ["begaran", "ivo"], formats=("html",), out_dir=tmp_path / "ut",
+                               renderer=renderer)
+    begaran, ivo = (plain(p.read_text(encoding="utf-8")) for p in paths)
+    assert "16 november 2026</strong>, två månader från att ni tog emot" in begaran
+    assert "inom två månader" in begaran and "en månad" not in begaran
+    assert "inom två månader från att kommunen tog emot begäran" in ivo and "en månad" not in ivo

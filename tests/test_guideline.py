@@ -32,7 +32,8 @@ def test_loads_and_every_section_has_an_item():
     for sid in ("1.1", "1.1.1", "1.1.2", "1.1.3", "2.1", "2.2", "2.3", "2.4"):
         r = rows[sid]
         assert r["questions"] + r["actions"] + r["deadlines"] + r["documents"] >= 1, sid
-    assert [s.id for s in g.steps] == ["arendeuppgifter", "bedomning", "kontakt", "aterforing", "bostad", "hyresvard"]
+    assert [s.id for s in g.steps] == ["arendeuppgifter", "bedomning", "inkommen_begaran", "kontakt", "aterforing",
+                                       "bostad", "hyresvard"]
 
 
 def test_every_item_names_a_section_and_the_text_is_quoted():
@@ -68,9 +69,22 @@ def test_coverage_command_lists_sections():
      "fråga 'eget_initiativ': villkoret hänvisar till okänd fråga 'finns_inte'"),
     (lambda r: r["steps"][1]["questions"][0].pop("label"), "fråga 'eget_initiativ': 'label' saknas"),
     (lambda r: r["steps"][1]["questions"][0].__setitem__("type", "slider"), "fråga 'eget_initiativ': okänd typ 'slider'"),
-    (lambda r: r["steps"][2].__setitem__("applies", {"step_applies": "saknas"}), "steg 'kontakt': villkoret hänvisar till okänd steg 'saknas'"),
+    (lambda r: r["steps"][3].__setitem__("applies", {"step_applies": "saknas"}), "steg 'kontakt': villkoret hänvisar till okänd steg 'saknas'"),
     (lambda r: r["actions"][0].__setitem__("deadline", "ingen"), "åtgärd 'dokumentera_bedomning': okänd tidsfrist 'ingen'"),
-    (lambda r: r["deadlines"][1].__setitem__("from", "nej"), "tidsfrist 'svar_pa_begaran': okänd fråga 'nej'"),
+    (lambda r: r["deadlines"][2].__setitem__("from", "nej"), "tidsfrist 'svar_pa_begaran': okänd fråga 'nej'"),
+    (lambda r: r["classification"]["outcomes"][0]["requires"][0].__setitem__("when", {"decision": "faststalld"}),
+     "bedömningen 'misstanke': kraven får bara bygga på svar på frågor"),
+    (lambda r: r["classification"]["outcomes"][0]["requires"][0].pop("ask"), "bedömningen 'misstanke': 'ask' saknas"),
+    (lambda r: r["classification"]["outcomes"][1].__setitem__("id", "kanske"), "bedömningen 'kanske': okänt förslag"),
+    (lambda r: r["classification"]["outcomes"][0]["supported_by"].append("diarienummer"),
+     "frågan 'diarienummer' i supported_by har ingen indikator"),
+    (lambda r: r["classification"].pop("outcomes"), "'outcomes' saknas"),
+    (lambda r: r["classification"]["outcomes"][0]["requires"][0]["when"].__setitem__("question", "finns_inte"),
+     "bedömningen 'misstanke': villkoret hänvisar till okänd fråga 'finns_inte'"),
+    (lambda r: r["decision"]["options"].pop("inte_dumpning"), "options ska vara faststalld och inte_dumpning"),
+    (lambda r: r["actions"][0].__setitem__("kind", "snart"), "okänd kind 'snart'"),
+    (lambda r: r["steps"][1]["questions"][0].__setitem__("hint", "Inom {period:finns_inte}."),
+     "okänd tidsfrist 'finns_inte' i {period:finns_inte}"),
     (lambda r: r["steps"][1]["questions"][0].__setitem__("section", "9.9"), "fråga 'eget_initiativ': okänt avsnitt '9.9'"),
     (lambda r: r["steps"][1]["questions"][0].__setitem__("relevant", {"question": "form", "like": "x"}),
      "villkoret på frågan 'form' behöver exakt ett av equals, in, answered"),
@@ -99,7 +113,7 @@ def test_not_yaml_and_missing_file(tmp_path):
 
 def test_another_municipality_adapts_by_files_only(tmp_path, raw, monkeypatch):
     raw["municipality"] = "Exempelby kommun"
-    raw["deadlines"][1]["months"] = 2
+    next(d for d in raw["deadlines"] if d["id"] == "svar_pa_begaran")["months"] = 2
     gpath = write(tmp_path, raw)
     settings = yaml.safe_load(DEFAULT_SETTINGS.read_text(encoding="utf-8"))
     settings.update(municipality="Årjängs kommun", municipality_code="1765", guideline=str(gpath))

@@ -178,6 +178,14 @@ class Source:
         return (f"{law['name']} har ersatts av {law['replaced_by']}{when_text}. Hänvisningarna följer "
                 f"{self.settings.municipality}s riktlinjer.")
 
+    def recipient(self) -> str:
+        """The committee the letter goes to: as typed for the case, else 'Socialnämnden i …'."""
+        return str(self.a("mottagare") or f"Socialnämnden i {self.other.name}")
+
+    def period(self, rule_id: str) -> str:
+        """A deadline rule's period in words ('en månad'), so letters state the guideline's own period."""
+        return self.g.deadline(rule_id).period_text
+
     def date_or_today(self, qid: str) -> dt.date:
         v = self.a(qid)
         return v if isinstance(v, dt.date) else self.today
@@ -246,6 +254,7 @@ Builder = Callable[..., Draft]
 
 
 def builders() -> dict[str, Builder]:
-    from . import bedomning, begaran, hembesok, ivo, skrivelse, upplevelse  # noqa: PLC0415
+    from . import bedomning, begaran, hembesok, ivo, skrivelse, svar_inkommen_begaran, upplevelse  # noqa: PLC0415
     return {"bedomning": bedomning.draft, "upplevelse": upplevelse.draft, "skrivelse": skrivelse.draft,
-            "begaran": begaran.draft, "ivo": ivo.draft, "hembesok": hembesok.draft}
+            "begaran": begaran.draft, "ivo": ivo.draft, "hembesok": hembesok.draft,
+            "svar_inkommen_begaran": svar_inkommen_begaran.draft}

@@ -79,8 +79,19 @@ def draft(src: Source, events=()) -> Draft:
         values=dict(
             facts=[(k, v) for k, v in facts if v], guideline=g.title, own=src.own, sections=sections,
             classification=st.classification_label,
+            reasons=[(r.text, r.section) for r in st.reasons], reasons_lead=_reasons_lead(st),
             signals=[(s.indicator.text, s.question.section) for s in st.signals],
+            signals_lead=("Det här stärker misstanken:" if st.classification == "misstanke" else
+                          "Det här kan stärka en misstanke, men räcker inte ensamt:"),
             decision=decision, decision_section=g.decision_section, actions=actions, dates=dates,
             log=log, notice=g.replacement_notice(src.settings.law_mapping),
         ),
     )
+
+
+def _reasons_lead(st) -> str:
+    if st.classification == "oklart":
+        if st.reasons and st.reasons[0].kind == "motstridigt":
+            return "Svaren pekar åt olika håll:"
+        return "Det här behöver utredas innan ärendet kan bedömas:"
+    return "Därför:"

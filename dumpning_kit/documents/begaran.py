@@ -10,6 +10,8 @@ def draft(src: Source) -> Draft:
     spec = src.g.document("begaran")
     src.need_core()
     src.need("starkast_anknytning", "insats")
+    if src.a("individens_installning") != "atervanda":  # 2.2: the process is run together with the person
+        src.refuse(spec.refusal)
     src.need_signatory()
     src.check()
     other = src.other
@@ -21,7 +23,7 @@ def draft(src: Source) -> Draft:
         title=spec.title,
         date=src.date_or_today("begaran_skickad"),
         sender=src.settings.committee,
-        recipient_lines=[f"Socialnämnden i {other.name}"],
+        recipient_lines=[src.recipient()],
         signature=src.committee_signature(),
         values=dict(
             committee=src.settings.committee, own=src.own, other=other.name, name=src.name,
@@ -36,7 +38,7 @@ def draft(src: Source) -> Draft:
             representative=src.show("stallforetradare") if src.a("stallforetradarens_asikt") else None,
             stallforetradarens_asikt=src.a("stallforetradarens_asikt"),
             need_from=src.a("behov_fran"), need_to=src.a("behov_till"),
-            due=due, law_10=src.law(spec.law),
+            due=due, period=src.period(RULE), law_10=src.law(spec.law),
             law_11=src.law(src.law_key("sol2001:2 a kap. 11 §")),
             contact=src.contact_line(), diarienummer=src.case.diarienummer,
             law_note=src.law_note("sol2001:2 a kap. 10 §"),

@@ -75,7 +75,7 @@ def draft(src: Source) -> Draft:
             own=src.own, other=other.name, other_code=other.code, committee=src.settings.committee,
             name=src.name, personnummer=src.a("personnummer"), arrived=src.a("ankomstdatum"),
             law_10=src.law(src.law_key("sol2001:2 a kap. 10 §")), law_11=src.law(spec.law),
-            sent=src.a("begaran_skickad"), received=src.a("begaran_mottagen"), due=due,
+            sent=src.a("begaran_skickad"), received=src.a("begaran_mottagen"), due=due, period=src.period(RULE),
             rejected=rejected, answer_date=src.a("svar_datum"),
             starkast_anknytning=src.a("starkast_anknytning"), wish=wish,
             individens_skal=src.a("individens_skal"),

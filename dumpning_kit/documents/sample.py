@@ -80,3 +80,28 @@ def make_sample_case(store: Store, *, name: str = "Åsa Öberg-Testsson", diarie
                 home.update(barn_risk="nej", barnperspektiv="Barnen delar säng; ingen akut risk sågs.")
         c = store.save_answers(c.id, c.version, home, user=user)
     return c
+
+
+def make_incoming_request_case(store: Store, *, position: str | None = "accepterar", answered: bool = True,
+                               diarienummer: str = "SN 2026/140", user: str | None = None) -> Case:
+    """A protected move from Borås prepared in cooperation, where Borås' social committee has sent
+    us a formal request under 2 a kap. 10 § to take over the case (the receiving side of 1.1)."""
+    core = {"diarienummer": diarienummer, "namn": "Maja Provqvist", "personnummer": "19790412-9801",
+            "handlaggare": "Anna Handläggare", "tidigare_kommun": "1490", "ankomstdatum": D(2026, 10, 19),
+            "forsta_kontakt": D(2026, 10, 20), "barn_i_hushallet": "nej", "stallforetradare": "ingen"}
+    c = store.create_case(core, user=user)
+    assess = {"eget_initiativ": "ja", "egen_vilja": "ja", "samverkan_fore_flytten": "ja", "skyddad_flytt": "ja",
+              "formell_begaran_inkommen": "ja", "pagaende_bistand": "ja", "form": "inget_sarskilt",
+              "hanvisad_hyresvard": "nej", "folkbokford_hos_annan": "nej", "fick_kontaktuppgifter": "ja",
+              "sokte_hjalp_direkt": "ja", "vill_atervanda": "nej",
+              "bedomning_kommentar": "Skyddad flytt efter våld i nära relation, planerad tillsammans med Borås."}
+    c = store.save_answers(c.id, c.version, assess, user=user)
+    request = {"inkommen_begaran_datum": D(2026, 11, 2)}
+    if position is not None:
+        request.update(inkommen_begaran_installning=position,
+                       inkommen_begaran_motivering=(
+                           "Personen har flyttat hit för att skydda sig och vill bo kvar här.\n\n"
+                           "Hon har sin starkaste anknytning här nu, och behovet av stöd väntas vara länge."))
+        if answered:
+            request["inkommen_svar_skickat"] = D(2026, 11, 16)
+    return store.save_answers(c.id, c.version, request, user=user)

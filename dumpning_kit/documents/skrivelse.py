@@ -33,20 +33,22 @@ def draft(src: Source, krav_motivering: bool | None = None) -> Draft:
                    "(avsnitt 2.1). Skapa skrivelsen utan krav, eller registrera samtycket först.")
     src.check()
     other = src.other
-    # The indicators' own words, without the references to our guideline's sections.
-    signals = [re.sub(r"\s*\(avsnitt [^)]*\)", "", s.indicator.text)
-               for s in src.state.signals if s.indicator.suggests == "misstanke"] if demand else []
+    # What makes it a suspicion (1.1) and what supports it, without our guideline's section references.
+    facts = [r.text for r in src.state.reasons if r.kind == "krav"] if src.state.classification == "misstanke" else []
+    signals = [re.sub(r"\s*\(avsnitt [^)]*\)", "", t)
+               for t in facts + [s.indicator.text for s in src.state.signals]] if demand else []
     return Draft(
         template="skrivelse.html.j2",
         title=f"Flytt till {src.own} utan samverkan mellan socialtjänsterna",
         date=src.date_or_today("skrivelse_skickad"),
         sender=src.settings.committee,
-        recipient_lines=[f"Socialnämnden i {other.name}"],
+        recipient_lines=[src.recipient()],
         signature=src.committee_signature(),
         values=dict(
             demand=demand, other=other.name, own=src.own, committee=src.settings.committee,
             name=src.name, personnummer=src.a("personnummer"), arrived=src.a("ankomstdatum"),
             signals=signals, contact=src.contact_line(), diarienummer=src.case.diarienummer,
             law_10=src.law(src.law_key("sol2001:2 a kap. 10 §")),
+            law_note=src.law_note("sol2001:2 a kap. 10 §"),
         ),
     )

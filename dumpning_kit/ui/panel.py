@@ -25,14 +25,37 @@ def law_footer(g: Guideline, settings: Settings) -> str:
     return f'<p class="dk-law"><strong>Om lagen:</strong> {esc(text)}</p>' if text else ""
 
 
+def _items(texts) -> str:
+    return "<ul>" + "".join(f"<li>{esc(t)}</li>" for t in texts) + "</ul>"
+
+
+def suggestion_html(st: CaseState) -> str:
+    """The suggestion explained by the guideline's own rules (1.1), then the supporting signs."""
+    out = []
+    reasons = st.reasons
+    if st.classification == "ej_bedomd":
+        out.append("<p>Svara på frågorna i steget Bedömning, så visas ett förslag.</p>")
+    elif st.classification != "oklart":
+        out.append(f"<p>Därför (avsnitt {esc(st.g.outcomes[0].section)}):</p>" + _items(r.text for r in reasons))
+    elif reasons and reasons[0].kind == "motstridigt":
+        out.append(f"<p>{esc(reasons[0].text)} Det här talar åt olika håll:</p>" + _items(r.text for r in reasons[1:]))
+    else:
+        out.append("<p>Ta reda på det här för att kunna bedöma ärendet:</p>" + _items(r.text for r in reasons))
+    if st.signals:
+        sections = ", ".join(dict.fromkeys(s.question.section for s in st.signals))
+        lead = ("Det här stärker misstanken" if st.classification == "misstanke" else
+                "Det här kan stärka en misstanke, men räcker inte ensamt")
+        out.append(f"<p>{lead} (avsnitt {esc(sections)}):</p>" + _items(s.indicator.text for s in st.signals))
+    return "".join(out)
+
+
 def panel_html(st: CaseState, settings: Settings) -> str:
     g = st.g
     out = ['<section class="dk-card" aria-label="Förslag och åtgärdsplan">', "<h2>Förslag till bedömning</h2>",
-           f"<p>{badge(CLASS_STATUS[st.classification], st.classification_label)}</p>"]
-    if st.signals:
-        out.append("<ul>" + "".join(f"<li>{esc(s.indicator.text)} <span class=\"dk-law\">(avsnitt {esc(s.question.section)})</span></li>"
-                                    for s in st.signals) + "</ul>")
-    out.append('<p class="dk-hint">Förslaget bygger på svaren. Det är du som handläggare som beslutar.</p>')
+           f"<p>{badge(CLASS_STATUS[st.classification], st.classification_label)}</p>",
+           suggestion_html(st),
+           '<p class="dk-hint">Förslaget bygger på svaren och riktlinjens avsnitt 1.1. Det är du som handläggare '
+           'som beslutar, och ditt beslut styr åtgärdsplanen.</p>']
     if st.decision:
         out.append(f"<p><strong>Beslut:</strong> {esc(g.decision_options[st.decision])}</p>")
     else:

@@ -106,11 +106,10 @@ class CaseWizard:
 
     def _render_next(self, st: CaseState) -> None:
         """The most urgent open action, so a caseworker who opens a case knows what to do next."""
-        items = [i for i in st.action_plan if i.open] if self.case is not None and not self.case.closed else []
-        if not items:
+        first = st.next_action if self.case is not None else None
+        if first is None:
             self.next_up.value, self.next_button.layout.display = "", "none"
             return
-        first = min(items, key=lambda i: (i.deadline.due if i.deadline else dt.date.max))
         due = f" {badge(first.deadline.status, first.deadline.describe())}" if first.deadline else ""
         self.next_up.value = f'<p class="dk-next"><strong>Nästa att göra:</strong> {esc(first.action.label)}{due}</p>'
         self._next_step_index = self.step_ids.index(first.action.step)
@@ -300,7 +299,8 @@ class CaseWizard:
             self.status.value = message("ok", f"Beslutet är registrerat {fmt_time(self.case.updated_at)[-5:]}")
         btn.on_click(record)
         return [w.HTML(f'<h3>Beslut (avsnitt {esc(self.g.decision_section)})</h3>'
-                       '<p class="dk-hint">Verktyget föreslår, du beslutar. Beslutet sparas med datum och ditt namn.</p>'
+                       '<p class="dk-hint">Verktyget föreslår, du beslutar. Beslutet sparas med datum och ditt namn.'
+                       + (f' {esc(self.g.decision_hint)}' if self.g.decision_hint else '') + '</p>'
                        + current), outcome, motivation, err, btn]
 
     # ---- summary ----
