@@ -235,3 +235,26 @@ class CaseState:
 
 def assess(g: Guideline, case: Case, today: dt.date) -> CaseState:
     return CaseState.of(g, case, today)
+
+
+def verdict(st: CaseState) -> dict:
+    """The kit's verdict as plain data (the `assess` command's JSON): suggestion, reasons, plan."""
+    def deadline(d: DeadlineStatus | None) -> dict | None:
+        return None if d is None else {"id": d.rule.id, "label": d.rule.label, "due": d.due.isoformat(),
+                                       "status": d.status, "text": d.describe()}
+    nxt = st.next_action
+    return {
+        "classification": st.classification,
+        "classification_label": st.classification_label,
+        "reasons": [{"kind": r.kind, "text": r.text, "section": r.section} for r in st.reasons],
+        "supporting_signs": [{"question": s.question.id, "text": s.indicator.text, "section": s.question.section}
+                             for s in st.signals],
+        "decision": st.decision,
+        "steps": {s.step.id: s.status for s in st.steps},
+        "plan": [{"id": i.action.id, "label": i.action.label, "section": i.action.section, "status": i.status,
+                  "deadline": deadline(i.deadline)} for i in st.action_plan],
+        "open_actions": [i.action.id for i in st.open_actions],
+        "next_action": nxt.action.id if nxt else None,
+        "deadlines": [deadline(d) for d in st.deadlines],
+        "today": st.today.isoformat(),
+    }

@@ -36,8 +36,65 @@ def cmd_due_date(args) -> int:
         print(f"{rule.label}: begäran togs emot {received.isoformat()}, svaret ska ha kommit senast {due.isoformat()}.")
         if plain != due:
             why = holiday_name(plain) or {5: "en lördag", 6: "en söndag"}.get(plain.weekday(), "en helgdag")
-            print(f"En månad efter är {plain.isoformat()}, som är {why.lower()}. Enligt 2 § lag (1930:173) "
-                  f"flyttas sista dagen till nästa vardag.")
+            print(f"{rule.period_text.capitalize()} efter är {plain.isoformat()}, som är {why.lower()}. "
+                  "Därför blir sista dagen nästa vardag.")
+        print(f"Så räknas fristen: {rule.explanation}")
+    return 0
+
+
+def cmd_assess(args) -> int:
+    from .assessment import CaseState, verdict
+    from .case import validate_answers
+    from .guideline import default_guideline
+    from .settings import default_settings, today
+    g = default_guideline()
+    try:
+        raw = json.loads(open(args.answers, encoding="utf-8").read())
+    except FileNotFoundError:
+        return _fail(f"svarsfilen {args.answers} finns inte.")
+    except (OSError, UnicodeDecodeError) as e:
+        return _fail(f"svarsfilen {args.answers} går inte att läsa ({e.__class__.__name__}).")
+    except json.JSONDecodeError as e:
+        return _fail(f"svarsfilen {args.answers} är inte giltig JSON (rad {e.lineno}, kolumn {e.colno}).")
+    if not isinstance(raw, dict):
+        return _fail(f"svarsfilen {args.answers} ska innehålla ett JSON-objekt med frågornas id och svaren.")
+    unknown = [k for k in raw if k not in g.questions]
+    if unknown:
+        return _fail(f"svarsfilen har en okänd fråga '{unknown[0]}'. Frågornas id står i {g.source.name}.")
+    if args.decision is not None and args.decision not in g.decision_options:
+        return _fail(f"okänt beslut '{args.decision}'. Välj ett av: {', '.join(g.decision_options)}.")
+    try:
+        day = dt.date.fromisoformat(args.today) if args.today else today()
+    except ValueError:
+        return _fail(f"ogiltigt datum '{args.today}': skriv det som ÅÅÅÅ-MM-DD, till exempel 2026-03-15.")
+    try:
+        answers = validate_answers(
+            g, raw, set(raw), today=day, own_code=default_settings().municipality_code,
+            state_factory=lambda a: CaseState(g, a, decision=args.decision, today=day))
+    except ValidationError as e:
+        qid, text = next(iter(e.errors.items()))
+        more = f" (och {len(e.errors) - 1} fel till)" if len(e.errors) > 1 else ""
+        return _fail(f"svaret på '{qid}' ({g.questions[qid].label}): {text}{more}")
+    st = CaseState(g, answers, decision=args.decision, today=day)
+    v = verdict(st)
+    if args.format == "json":
+        print(json.dumps(v, ensure_ascii=False, indent=1))
+        return 0
+    print(f"Förslag: {v['classification_label']}")
+    lead = {"ta_reda_pa": "Ta reda på", "motstridigt": "Svaren pekar åt olika håll", "krav": "Därför"}
+    for r in st.reasons:
+        print(f"  - {r.text} (avsnitt {r.section})" if r.kind != "motstridigt" else f"  {lead[r.kind]}: {r.text}")
+    if st.signals:
+        print("Stödjande tecken (räcker inte ensamma):")
+        for s in st.signals:
+            print(f"  - {s.indicator.text} (avsnitt {s.question.section})")
+    print(f"Beslut: {g.decision_options[args.decision] if args.decision else 'inte registrerat'}")
+    print("Åtgärdsplan:")
+    for i in st.action_plan:
+        due = f" – {i.deadline.describe()}" if i.deadline else ""
+        print(f"  [{i.label}] {i.action.label} (avsnitt {i.action.section}){due}")
+    nxt = st.next_action
+    print(f"Nästa att göra: {nxt.action.label if nxt else 'inget'}")
     return 0
 
 
@@ -150,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--quiet", action="store_true", help="skriv bara datumet")
     s.set_defaults(func=cmd_due_date)
 
+    s = sub.add_parser("assess", help="verktygets förslag och åtgärdsplan för en uppsättning svar (JSON-fil)")
+    s.add_argument("--answers", required=True, metavar="FIL.json",
+                   help="JSON-objekt med frågornas id och svaren, datum som ÅÅÅÅ-MM-DD")
+    s.add_argument("--decision", metavar="BESLUT", help="registrerat beslut: misstanke, faststalld eller inte_dumpning")
+    s.add_argument("--today", metavar="ÅÅÅÅ-MM-DD", help="dagens datum för fristerna (standard: i dag)")
+    s.add_argument("--format", choices=["text", "json"], default="text")
+    s.set_defaults(func=cmd_assess)
+
     s = sub.add_parser("cases", help="lista ärenden")
     s.add_argument("--format", choices=["table", "json"], default="table")
     s.add_argument("--status", choices=["oppet", "avslutat"])
@@ -167,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("export", help="skapa ärendets dokument som PDF eller HTML")
     s.add_argument("case", metavar="ARENDE", help="ärendets id eller diarienummer")
     s.add_argument("--document", action="append", metavar="NAMN",
-                   help="dokumentet att skapa: bedomning, upplevelse, skrivelse, begaran, ivo eller hembesok "
+                   help="dokumentet att skapa: bedomning, upplevelse, skrivelse, begaran, ivo, hembesok eller "
+                        "svar_inkommen_begaran "
                         "(kan anges flera gånger)")
     s.add_argument("--all", action="store_true", help="skapa alla dokument som går att skapa för ärendet")
     s.add_argument("--format", action="append", choices=["pdf", "html"], help="pdf (standard) eller html; "

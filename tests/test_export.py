@@ -473,7 +473,7 @@ def test_answer_to_an_incoming_request_is_refused_without_a_position(kit):
     from dumpning_kit.documents.sample import make_incoming_request_case
     case = make_incoming_request_case(kit, position=None)
     (ok, why), = [(ok, why) for s, ok, why in export.allowed_documents(kit, case) if s.id == "svar_inkommen_begaran"]
-    assert not ok and "vår inställning" in why
+    assert not ok and "vår inställning" in why  # 1.1: "skriftligen meddela sin inställning"
 
 
 def test_letters_go_to_the_committee_typed_for_the_case(kit, renderer, tmp_path):

@@ -56,7 +56,7 @@ def test_consent_gate_holds_even_if_the_field_is_forged(store):
     wiz = new_case_wizard(store)
     case = store.record_decision(wiz.case.id, wiz.case.version, "faststalld", "Tydlig motivering av beslutet.")
     wiz.reload()
-    wiz.go(4, save=False)  # Bostad (2.3)
+    wiz.go(5, save=False)  # Bostad (2.3)
     wiz.fields["samtycke_hembesok"].input.value = "nej"
     wiz.fields["hembesok_datum"].input.value = "2026-11-20"  # hidden in the form, but a client can send it
     buttons(wiz.widget, "Spara")[0].click()
@@ -82,9 +82,10 @@ def test_stale_write_from_another_browser_is_refused_with_advice(store):
 
 def test_step_that_does_not_apply_says_why(store):
     wiz = new_case_wizard(store)
-    wiz.go(2, save=False)
+    wiz.go(3, save=False)  # Kontakt med berörd kommun (2.1)
     assert "Steget är inte aktuellt just nu" in html_text(wiz.widget)
     assert "misstanke om social dumpning" in html_text(wiz.widget)
+    assert "registrera en misstanke i steget Bedömning" in html_text(wiz.widget)
 
 
 def test_decision_is_recorded_from_the_form(store):

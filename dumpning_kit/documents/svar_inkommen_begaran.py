@@ -14,7 +14,7 @@ RULE = "svar_pa_inkommen_begaran"
 def draft(src: Source) -> Draft:
     spec = src.g.document(DOC)
     src.need_core()
-    src.need("inkommen_begaran_datum", "inkommen_begaran_installning", "inkommen_begaran_motivering")
+    src.need("inkommen_begaran_datum", "inkommen_begaran_installning")
     src.need_signatory()
     src.check()
     position = src.a("inkommen_begaran_installning")
