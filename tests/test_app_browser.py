@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
-STEPS = ["Ärendeuppgifter", "Bedömning", "Kontakt med berörd kommun", "Återföring av ansvar", "Bostad",
+STEPS = ["Ärendeuppgifter", "Bedömning", "Inkommen begäran", "Kontakt med berörd kommun", "Återföring av ansvar", "Bostad",
          "Hyresvärd och betalningsförmåga", "Sammanställning"]
 
 
@@ -84,6 +84,8 @@ def test_caseworker_carries_a_case_from_suspicion_to_ivo(voila_server_factory, p
     choose(page, "Tog personen själv initiativet till flytten?", "Nej")
     choose(page, "Har personen själv uttryckt en vilja att flytta hit?", "Nej")
     choose(page, "Samverkade socialtjänsten i den tidigare kommunen", "Nej")
+    choose(page, "Flyttade personen hit för att skydda sig efter våld i nära relation?", "Nej")
+    choose(page, "Har den tidigare kommunens socialnämnd skickat oss en formell skriftlig begäran", "Nej")
     choose(page, "Hänvisade den tidigare kommunen personen till en hyresvärd här?", "Ja")
     choose(page, "Vad hände innan personen flyttade?", "Den tidigare kommunen sa upp personens sociala kontrakt")
     fill(page, "Hur påverkas barnen av flytten (bostad, skola, kompisar)?", "Barnen har bytt skola två gånger i höst.")
@@ -97,8 +99,8 @@ def test_caseworker_carries_a_case_from_suspicion_to_ivo(voila_server_factory, p
     expect(page.get_by_text("Registrerat beslut: Fastställd social dumpning")).to_be_visible()
     violations["steg 2"] = axe_violations(page)
 
-    # Step 3 (2.1)
-    go_step(page, 3)
+    # Step 4 (2.1); step 3, the receiving side of 1.1, does not apply.
+    go_step(page, 4)
     fill(page, "Datum då misstanken uppstod *", "2026-11-03")
     fill(page, "Datum då vi kontaktade den tidigare kommunen", "2026-11-04")
     choose(page, "Markerade vi tydligt att agerandet inte är acceptabelt?", "Ja")
@@ -106,21 +108,22 @@ def test_caseworker_carries_a_case_from_suspicion_to_ivo(voila_server_factory, p
     fill(page, "Personens upplevelse av flytten, med egna ord", "Jag fick veta att jag måste flytta. Jag visste inte var Bengtsfors låg.")
     fill(page, "Upplevde personen att hen pressades att flytta, utan att det var formellt tvång?", "”Jag hade inget val.”")
     page.get_by_role("button", name="Spara och gå vidare").click()
-    expect(page.locator("h2", has_text=STEPS[3])).to_be_visible()
-    violations["steg 3"] = axe_violations(page)
+    expect(page.locator("h2", has_text=STEPS[4])).to_be_visible()
+    violations["steg 4"] = axe_violations(page)
 
-    # Step 4 (2.2): the formal request and its one-month deadline.
-    choose(page, "Hade personen ett gynnande beslut om bistånd utifrån vårdbehov", "Ja")
+    # Step 5 (2.2): the formal request and its one-month deadline.
+    choose(page, "Hade personen en pågående biståndsinsats enligt 4 kap. 1 § utifrån vårdbehov", "Ja")
+    choose(page, "Vad vill personen?", "Återvända till den tidigare kommunen")
     fill(page, "Varför har personen sin starkaste anknytning till den tidigare kommunen?", "Bott där i tolv år.")
     fill(page, "Datum då sociala utskottet skickade begäran om överflyttning", "2026-11-20")
     fill(page, "Datum då den andra kommunen tog emot begäran", "2026-11-23")
     page.get_by_role("button", name="Spara", exact=True).click()
     saved(page)
     expect(page.get_by_text("26 dagar kvar (sista dag 2026-12-23)").first).to_be_visible()
-    violations["steg 4"] = axe_violations(page)
+    violations["steg 5"] = axe_violations(page)
 
-    # Step 5 (2.3): a home visit cannot be recorded without consent.
-    go_step(page, 5)
+    # Step 6 (2.3): a home visit cannot be recorded without consent.
+    go_step(page, 6)
     choose(page, "Samtycker personen till ett hembesök?", "Nej")
     fill(page, "Datum för hembesöket", "2026-11-25")
     page.get_by_role("button", name="Spara", exact=True).click()
@@ -131,19 +134,19 @@ def test_caseworker_carries_a_case_from_suspicion_to_ivo(voila_server_factory, p
     choose(page, "Är boendemiljön adekvat? *", "Nej, olämpligt")
     page.get_by_role("button", name="Spara", exact=True).click()
     saved(page)
-    violations["steg 5"] = axe_violations(page)
-
-    go_step(page, 6)
-    fill(page, "Hyresvärdens namn", "Fastighets AB Exempelhuset")
-    page.get_by_role("button", name="Spara", exact=True).click()
-    saved(page)
     violations["steg 6"] = axe_violations(page)
 
     go_step(page, 7)
+    fill(page, "Hyresvärdens namn", "Fastighets AB Exempelhuset")
+    page.get_by_role("button", name="Spara", exact=True).click()
+    saved(page)
+    violations["steg 7"] = axe_violations(page)
+
+    go_step(page, 8)
     expect(page.get_by_text("Beslut: Fastställd social dumpning").first).to_be_visible()
     expect(page.get_by_role("cell", name="Datum då den andra kommunen tog emot begäran", exact=True)).to_be_visible()
     expect(page.get_by_text("Beslut registrerades")).to_be_visible()
-    violations["steg 7"] = axe_violations(page)
+    violations["steg 8"] = axe_violations(page)
 
     # Reload: every answer is there again.
     page.reload(timeout=180_000)
@@ -155,7 +158,7 @@ def test_caseworker_carries_a_case_from_suspicion_to_ivo(voila_server_factory, p
     expect(question(page, "Tog personen själv initiativet till flytten?").get_by_label("Nej", exact=True)).to_be_checked()
     expect(page.get_by_label("Hur påverkas barnen av flytten (bostad, skola, kompisar)?")).to_have_value(
         "Barnen har bytt skola två gånger i höst.")
-    go_step(page, 4)
+    go_step(page, 5)
     expect(page.get_by_label("Datum då den andra kommunen tog emot begäran")).to_have_value("2026-11-23")
 
     foreign = [u for u in requests if not u.startswith(server.url) and not u.startswith("data:")]
