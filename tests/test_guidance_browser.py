@@ -71,8 +71,7 @@ def _cases(store):
 
 
 EXPECT = {
-    "frivillig": ("Inga tecken på social dumpning", ["Personen tog själv initiativet till flytten.",
-                                                    "Det här kan stärka en misstanke, men räcker inte ensamt"],
+    "frivillig": ("Inga tecken på social dumpning", ["Personen tog själv initiativet till flytten."],
                   "Bedöm om det är social dumpning"),
     "skyddad": ("Tecken på berättigad flytt", ["Flytten föregicks av samverkan mellan kommunernas socialtjänster."],
                 "Bedöm om det är social dumpning"),
@@ -110,3 +109,32 @@ def test_panel_explains_the_suggestion_by_the_guideline(voila_server_factory, pa
     panel = page.locator("section[aria-label='Förslag och åtgärdsplan']")
     expect(panel).to_be_visible(timeout=120_000)
     expect(panel.get_by_text(re.compile("Kontakta genast"))).to_have_count(0)
+    expect(panel.get_by_text("stärka en misstanke")).to_have_count(0)  # everyday facts are not signs here
+
+
+def test_receiving_side_and_decision_steps_are_usable_and_accessible(voila_server_factory, page, tmp_path):
+    """1.1's receiving side as its own step, and the decision with "misstanke" as an option."""
+    from dumpning_kit.documents.sample import make_incoming_request_case
+    from dumpning_kit.store import Store
+    from test_app_browser import axe_violations
+    store = Store()
+    case = make_incoming_request_case(store, answered=False)
+    store.close()
+    server = voila_server_factory()
+    shots = Path(os.environ.get("DUMPNING_SHOTS") or tmp_path / "shots")
+    shots.mkdir(parents=True, exist_ok=True)
+    page.goto(f"{server.url}/?arende={case.id}", timeout=180_000)
+    expect(page.locator(".dk-next")).to_contain_text("Behandla den inkomna begäran utan dröjsmål", timeout=120_000)
+    expect(page.locator(".dk-next")).to_contain_text("5 dagar kvar (sista dag 2026-12-02)")
+    page.get_by_role("button", name=re.compile(r"^3\. Inkommen begäran")).click()
+    expect(page.locator("h2", has_text="Inkommen begäran")).to_be_visible()
+    expect(page.get_by_label("Skälen för vår inställning")).to_be_visible()
+    assert axe_violations(page) == []
+    page.screenshot(path=str(shots / "steg-inkommen-begaran.png"), full_page=True)
+    page.get_by_role("button", name=re.compile(r"^2\. Bedömning")).click()
+    decision = page.locator(".dk-q", has_text="Ditt beslut")
+    for option in ("Misstanke om social dumpning", "Fastställd social dumpning", "Inte social dumpning"):
+        expect(decision.get_by_label(option, exact=True)).to_be_visible()
+    expect(page.get_by_text("Registrera en misstanke när du själv misstänker social dumpning")).to_be_visible()
+    assert axe_violations(page) == []
+    page.screenshot(path=str(shots / "steg-bedomning.png"), full_page=True)

@@ -41,7 +41,7 @@ def suggestion_html(st: CaseState) -> str:
         out.append(f"<p>{esc(reasons[0].text)} Det här talar åt olika håll:</p>" + _items(r.text for r in reasons[1:]))
     else:
         out.append("<p>Ta reda på det här för att kunna bedöma ärendet:</p>" + _items(r.text for r in reasons))
-    if st.signals:
+    if st.signals and st.classification in ("misstanke", "oklart"):  # they never outweigh the rules
         sections = ", ".join(dict.fromkeys(s.question.section for s in st.signals))
         lead = ("Det här stärker misstanken" if st.classification == "misstanke" else
                 "Det här kan stärka en misstanke, men räcker inte ensamt")
