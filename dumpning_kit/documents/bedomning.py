@@ -80,7 +80,8 @@ def draft(src: Source, events=()) -> Draft:
             facts=[(k, v) for k, v in facts if v], guideline=g.title, own=src.own, sections=sections,
             classification=st.classification_label,
             reasons=[(r.text, r.section) for r in st.reasons], reasons_lead=_reasons_lead(st),
-            signals=[(s.indicator.text, s.question.section) for s in st.signals],
+            signals=[(s.indicator.text, s.question.section) for s in st.signals
+                     if st.classification in ("misstanke", "oklart")],
             signals_lead=("Det här stärker misstanken:" if st.classification == "misstanke" else
                           "Det här kan stärka en misstanke, men räcker inte ensamt:"),
             decision=decision, decision_section=g.decision_section, actions=actions, dates=dates,
