@@ -36,6 +36,7 @@ from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table,
 
 from . import municipalities
 from .assessment import CaseState
+from .case import strip_bidi
 from .deadlines import due_date, status_of
 from .guideline import DeadlineRule, Guideline
 from .settings import current_user, data_dir, today as settings_today
@@ -772,7 +773,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def _for_export(df: pd.DataFrame) -> pd.DataFrame:
     """Plain values for CSV/Excel: dates without a time, NA as empty, and no text that a
-    spreadsheet would run as a formula (user-typed names are quoted with a leading ')."""
+    spreadsheet would run as a formula (user-typed names are quoted with a leading '), and no
+    direction-control character (case.BIDI_CONTROLS)."""
     out = pd.DataFrame(index=df.index)
     for c in df.columns:
         col = df[c]
@@ -781,6 +783,7 @@ def _for_export(df: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col) \
                 or col.dtype == object:
             vals = col.astype(object).where(col.notna(), None)
+            vals = vals.map(lambda v: strip_bidi(v) if isinstance(v, str) else v)  # no U+202E in a file
             out[c] = vals.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
         else:
             out[c] = col.astype(object).where(col.notna(), None)
