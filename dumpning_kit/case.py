@@ -112,6 +112,18 @@ def is_coordination_number(value: str) -> bool:
     return pnr.Personnummer(value).is_coordination_number()
 
 
+#: Invisible characters that change the direction of the text around them (LRE, RLE, PDF,
+#: LRO, RLO, LRI, RLI, FSI, PDI, LRM, RLM, ALM). Pasted into a name, an unterminated U+202E
+#: would show the rest of a letter's paragraph backwards, personnummer included.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+_BIDI_TABLE = {ord(c): None for c in BIDI_CONTROLS}
+
+
+def strip_bidi(text: str) -> str:
+    """text without direction-control characters (for output: letters, reports, files)."""
+    return text.translate(_BIDI_TABLE) if isinstance(text, str) else text
+
+
 def clean_value(q: Question, value: Any, *, own_code: str | None = None) -> Any:
     """Type-check and normalise one answer. None/'' means 'no answer'. Raises ValueError (Swedish)."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -124,11 +136,20 @@ def clean_value(q: Question, value: Any, *, own_code: str | None = None) -> Any:
         text = value.strip() if t == "text" else value.rstrip()
         if "\x00" in text:
             raise ValueError("Texten innehåller ett otillåtet tecken (nolltecken). Ta bort det och försök igen.")
+        # A lone surrogate (half an emoji from a broken paste), or the U+FFFD that ui.safe_text
+        # puts in its place when it comes from the browser.
+        broken = "\ufffd" in text
         try:
             text.encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate, e.g. half an emoji from a broken paste
+        except UnicodeEncodeError:
+            broken = True
+        if broken:
             raise ValueError("Texten innehåller ett trasigt tecken (till exempel en halv emoji). "
-                             "Ta bort det och försök igen.") from None
+                             "Ta bort det och försök igen.")
+        if not BIDI_CONTROLS.isdisjoint(text):
+            raise ValueError("Texten innehåller ett osynligt tecken som vänder textens riktning (till exempel "
+                             "från en kopierad webbsida). Skriv in texten för hand i stället för att klistra in "
+                             "den, och försök igen.")
         if len(text) > limit:
             raise ValueError(f"Texten är för lång: högst {limit} tecken, nu {len(text)}.")
         return text

@@ -26,7 +26,7 @@ def _uid(case_id: int, rule_id: str, municipality_code: str) -> str:
 
 def calendar_from_deadlines(deadlines: pd.DataFrame, *, municipality_code: str | None = None,
                             stamp: dt.datetime | None = None) -> icalendar.Calendar:
-    """A VCALENDAR from read_register(..., identifiers=("id", "diarienummer")).deadlines
+    """A VCALENDAR from read_identified(..., ("id", "diarienummer", "handlaggare")).deadlines
     (or any frame with id, diarienummer, frist_id, frist_namn, sista_dag, avsnitt, handlaggare)."""
     missing = {"id", "diarienummer", "frist_id", "frist_namn", "sista_dag"} - set(deadlines.columns)
     if missing:
@@ -76,7 +76,7 @@ def write_ics(deadlines: pd.DataFrame, path: str | Path, **kwargs) -> Path:
 
 def open_deadlines_ics(store=None, *, caseworker: str | None = None) -> bytes:
     """Every open deadline in the database (or one caseworker's) as .ics bytes. Logged read."""
-    from .register import read_register
-    reg = read_register(store, identifiers=("id", "diarienummer"), status="oppet", caseworker=caseworker,
-                        purpose="kalenderfil")
+    from .register import read_identified
+    reg = read_identified(store, ("id", "diarienummer", "handlaggare"), status="oppet", caseworker=caseworker,
+                          purpose="kalenderfil")
     return to_ics(reg.deadlines)

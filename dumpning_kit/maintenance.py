@@ -3,6 +3,7 @@
     backup(store_or_url=None, dest=None)           -> Path of a checked, owner-only copy
     restore(src, url=None)                        -> Path of the safety copy of the old database (or None)
     purge(store, closed_before, dry_run=True)     -> [{"id", "diarienummer", "closed_at", "folder"}, ...]
+                                                     (.files: the register exports and reports it removes)
 
 SQLite
 ------
@@ -465,19 +466,58 @@ def retention_limit(years: int, on: dt.date | None = None) -> dt.date:
         return on.replace(year=on.year - years, day=28)
 
 
+#: Files in data/exports made from the whole register (register-*.csv/.xlsx, analys-*.html,
+#: calendar files, older versions' oversikt-* downloads): they hold purged cases too.
+DERIVED_SUFFIXES = (".csv", ".xlsx", ".ics", ".html", ".pdf", ".json")
+
+
+class PurgeResult(list):
+    """The purged (or, on a dry run, purgeable) cases; ``files``: register-wide exports and
+    reports removed with them (or that would be), ``folders``: every case folder removed."""
+    files: list[Path]
+    folders: list[Path]
+
+    def __init__(self, rows=(), files=(), folders=()):
+        super().__init__(rows)
+        self.files = list(files)
+        self.folders = list(folders)
+
+
+def derived_files(exports: Path | None = None) -> list[Path]:
+    """Register exports and reports in data/exports (top-level files; case folders are not here)."""
+    exports = exports or data_dir() / "exports"
+    if not exports.is_dir():
+        return []
+    return sorted(p for p in exports.iterdir()
+                  if p.is_file() and not p.is_symlink() and p.suffix.lower() in DERIVED_SUFFIXES)
+
+
+def _case_folders(exports: Path, case_id: int) -> list[Path]:
+    """Every folder of a case in data/exports: "<id>-<diarienummer>", also under an older
+    diarienummer (a changed diarienummer gives a new folder name, the old one stays)."""
+    if not exports.is_dir():
+        return []
+    prefix = f"{int(case_id)}-"
+    return sorted(p for p in exports.iterdir() if p.is_dir() and not p.is_symlink() and p.name.startswith(prefix))
+
+
 def _default_folder(case) -> Path:
     from .export import export_dir  # heavy import (nbconvert): only when purging
     return export_dir(case)
 
 
 def purge(store, closed_before: dt.date, dry_run: bool = True, *, force: bool = False,
-          folder: Callable[[Any], Path] | None = None) -> list[dict]:
-    """Delete closed cases closed before ``closed_before``, their events and their export folders.
+          folder: Callable[[Any], Path] | None = None) -> PurgeResult:
+    """Delete closed cases closed before ``closed_before``, their events, their export
+    folders (also those under an older diarienummer) and every register-wide export or
+    report in data/exports (register-*.csv/.xlsx, analys-*.html, .ics): those were made
+    with the purged cases in them. The team overview writes no files (downloads are data: links).
 
-    Returns one dict per case (id, diarienummer, closed_at, folder or None). ``dry_run``
-    deletes nothing. A date later than today minus the settings' retention_years is refused
-    unless ``force``. Open cases are never deleted, even if they were reopened meanwhile.
-    ``folder(case)`` gives a case's export folder (default: export.export_dir).
+    Returns one dict per case (id, diarienummer, closed_at, folder or None), with ``.files``
+    (derived files removed) and ``.folders``. ``dry_run`` deletes nothing. A date later than
+    today minus the settings' retention_years is refused unless ``force``. Open cases are
+    never deleted, even if they were reopened meanwhile. ``folder(case)`` gives a case's
+    export folder (default: export.export_dir).
     """
     from sqlalchemy import select
     from .store import cases as t_cases, events as t_events
@@ -500,11 +540,17 @@ def purge(store, closed_before: dt.date, dry_run: bool = True, *, force: bool = 
         f = Path(folder(case)).resolve()
         if exports not in f.parents:  # only ever delete inside data/exports
             raise UserError(f"Mappen {f} ligger utanför {exports}; inget har tagits bort.")
+        paths = list(dict.fromkeys([f, *_case_folders(exports, case.id)]))
         found.append({"id": case.id, "diarienummer": case.diarienummer, "closed_at": case.closed_at,
-                      "folder": f if f.exists() else None, "_path": f})
+                      "folder": f if f.exists() else None, "_paths": paths})
     found.sort(key=lambda r: (r["closed_at"], r["id"]))
+
+    def public(rows):
+        return [{k: v for k, v in r.items() if k != "_paths"} for r in rows]
+
     if dry_run or not found:
-        return [{k: v for k, v in r.items() if k != "_path"} for r in found]
+        return PurgeResult(public(found), derived_files(exports) if found else [],
+                           [p for r in found for p in r["_paths"] if p.exists()])
 
     # The guard is checked again inside the transaction that deletes: a case reopened
     # after it was listed stays, with its whole log.
@@ -518,17 +564,28 @@ def purge(store, closed_before: dt.date, dry_run: bool = True, *, force: bool = 
         conn.execute(t_cases.delete().where(guard, t_cases.c.id.in_(ok)))
         left = set(conn.execute(select(t_cases.c.id).where(t_cases.c.id.in_(ok))).scalars())
     deleted = [r for r in found if r["id"] in ok - left]
-    failed = []
+    failed, folders, files = [], [], []
     for r in deleted:
-        if r["_path"].exists():
+        for path in r["_paths"]:
+            if path.exists():
+                try:
+                    shutil.rmtree(path)
+                    folders.append(path)
+                except OSError as e:
+                    failed.append(f"{path} ({e.strerror or e})")
+    if deleted:
+        for path in derived_files(exports):
             try:
-                shutil.rmtree(r["_path"])
+                path.unlink()
+                files.append(path)
+            except FileNotFoundError:
+                pass
             except OSError as e:
-                failed.append(f"{r['_path']} ({e.strerror or e})")
+                failed.append(f"{path} ({e.strerror or e})")
     if failed:
-        raise UserError(f"Ärendena togs bort ur databasen, men mappen {', '.join(failed)} kunde inte tas bort. "
-                        "Ta bort den för hand: den innehåller personuppgifter.")
-    return [{k: v for k, v in r.items() if k != "_path"} for r in deleted]
+        raise UserError(f"Ärendena togs bort ur databasen, men {', '.join(failed)} kunde inte tas bort. "
+                        "Ta bort det för hand: det innehåller personuppgifter.")
+    return PurgeResult(public(deleted), files, folders)
 
 
 # ---- command line ------------------------------------------------------------------------
@@ -597,6 +654,12 @@ def cmd_purge(args) -> int:
     for r in rows:
         docs = "  (mapp med dokument)" if r["folder"] else ""
         print(f"  Id {r['id']:>5}  {r['diarienummer']:<16}  avslutat {r['closed_at'].isoformat()}{docs}")
+    files = getattr(rows, "files", [])
+    if files:
+        what = "skulle också tas bort" if args.dry_run else "togs också bort"
+        print(f"Registerutdrag och rapporter som innehåller ärendena {what} ({len(files)} st):")
+        for f in files:
+            print(f"  {f.name}")
     if args.dry_run:
         print("Inget har tagits bort. Kör kommandot utan --dry-run för att ta bort dem.")
     else:

@@ -1,9 +1,11 @@
 """The case register as a pandas DataFrame: one row per case, typed columns.
 
-The default view is pseudonymised for analysts: no name, personnummer, diarienummer,
-free text or decision motivation, and a stable pseudonym per case ("P-3f9a1c0b2d", an
-HMAC-SHA256 of the case id under a secret key kept in the data folder). Identifiers
-come only with an explicit ``identifiers=...``, and every such read is logged.
+The default view (``read_register``) is pseudonymised for analysts: no name,
+personnummer, diarienummer, staff name, free text or decision motivation; a stable
+pseudonym per case ("P-3f9a1c0b2d", an HMAC-SHA256 of the case id under a secret key
+kept in the data folder) and per landlord ("H-5c01d2e3", the same HMAC of the folded
+name). Identifiers come only through ``read_identified(store, fields, purpose=...)``,
+which names its purpose and logs who read which fields of which cases.
 
 Deadlines come from the package's own rules (``assessment.CaseState``), evaluated once
 per *kind* of case rather than once per case: everything CaseState decides about a
@@ -21,6 +23,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from functools import lru_cache
@@ -33,21 +36,27 @@ from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table,
 
 from . import municipalities
 from .assessment import CaseState
+from .case import strip_bidi
 from .deadlines import due_date, status_of
 from .guideline import DeadlineRule, Guideline
 from .settings import current_user, data_dir, today as settings_today
 from .store import Store, cases
 
-__all__ = ["IDENTIFIER_FIELDS", "Register", "read_register", "load_register", "pseudonym", "pseudonym_key",
+__all__ = ["IDENTIFIER_FIELDS", "Register", "read_register", "load_register", "read_identified", "pseudonym",
+           "pseudonym_key", "landlord_pseudonym", "is_company_name", "landlord_names",
            "identifier_reads", "log_identifier_read", "register_reads", "TEXT_COLUMNS", "exports_dir",
            "write_private", "to_csv_bytes", "to_xlsx_bytes", "export_register"]
 
-#: Identifier columns a caller may ask for. "id" is the store's case id.
-IDENTIFIER_FIELDS = ("id", "diarienummer", "namn", "personnummer")
+#: Identifier columns a caller may ask for through read_identified. "id" is the store's case
+#: id, "handlaggare" the caseworker's name, "hyresvard_namn" the landlord as typed (free text:
+#: it may be a private person).
+IDENTIFIER_FIELDS = ("id", "diarienummer", "namn", "personnummer", "handlaggare", "hyresvard_namn")
 #: The only short free-text answers the register carries (guideline 2.4: recurring landlords).
 TEXT_COLUMNS = ("hyresvard_namn",)
 KEY_FILE = "pseudonym.key"
 PSEUDONYM_PREFIX = "P-"
+LANDLORD_PREFIX = "H-"
+LANDLORD_HEX = 8
 PSEUDONYM_HEX = 10  # 40 bits: no collision expected below millions of cases (6 hex would clash at 100k)
 
 _VALUE_TYPES = ("yes_no", "yes_no_unknown", "choice")
@@ -84,16 +93,24 @@ def _id_ranges(ids: Iterable[int]) -> list[list[int]]:
     return [[int(x), int(y)] for x, y in zip(starts, ends)]
 
 
-def log_identifier_read(store: Store, ids: Iterable[int], fields: tuple[str, ...], purpose: str,
-                        user: str | None = None) -> None:
-    """One audit row for a read of identifiers: who, when, which fields, which cases (as id ranges)."""
+def _check_purpose(purpose: Any) -> str:
+    if not isinstance(purpose, str) or len(purpose.strip()) < 3:
+        raise ValueError("Ange syftet med att läsa identifierande uppgifter ur registret, till exempel "
+                         "purpose=\"granskning av handläggningstider\". Läsningen loggas med syftet.")
+    return " ".join(purpose.split())[:100]
+
+
+def log_identifier_read(store: Store, ids: Iterable[int], fields: tuple[str, ...], purpose: str) -> None:
+    """One audit row for a read of identifiers: who (the signed-in user, settings.current_user),
+    when, which fields, which cases (as id ranges) and why."""
+    purpose = _check_purpose(purpose)
     ranges = _id_ranges(ids)
     if not ranges:
         return
     _audit_metadata.create_all(store.engine, checkfirst=True)
     with store.engine.begin() as conn:
         conn.execute(insert(register_reads).values(
-            at=dt.datetime.now(dt.timezone.utc), user=user or current_user(), purpose=purpose[:100],
+            at=dt.datetime.now(dt.timezone.utc), user=current_user(), purpose=purpose,
             fields=list(fields), case_count=sum(b - a + 1 for a, b in ranges), case_ranges=ranges))
 
 
@@ -174,6 +191,28 @@ def _pseudonyms(ids: Iterable[int]) -> list[str]:
             o.update(h.digest())
             cache[i] = PSEUDONYM_PREFIX + o.hexdigest()[:PSEUDONYM_HEX]
     return [cache[i] for i in ids]
+
+
+def _fold_landlord(name: str) -> str:
+    return " ".join(str(name).casefold().split())
+
+
+def landlord_pseudonym(name: str, key: bytes) -> str:
+    """'H-' and 8 hex digits of HMAC-SHA256(key, 'landlord:<name folded>'): the same landlord
+    typed as 'Testbo AB' or ' testbo  ab' gets the same pseudonym, and the name cannot be read back."""
+    digest = hmac.digest(key, ("landlord:" + _fold_landlord(name)).encode("utf-8", "replace"), "sha256")
+    return LANDLORD_PREFIX + digest.hex()[:LANDLORD_HEX]
+
+
+#: A legal form in the name: only then is a landlord treated as a company (never a private person).
+_COMPANY_FORM = re.compile(
+    r"(?:^|[\s,(])(?:AB|HB|KB|Aktiebolag(?:et)?|Handelsbolag(?:et)?|Kommanditbolag(?:et)?|"
+    r"Ekonomisk förening|Bostadsrättsförening(?:en)?|BRF|Brf|Stiftelse(?:n)?)(?:$|[\s,.)])|\(publ\)")
+
+
+def is_company_name(name: str) -> bool:
+    """True if the landlord's name carries a legal form (AB, HB, KB, ekonomisk förening, stiftelse ...)."""
+    return bool(_COMPANY_FORM.search(str(name)))
 
 
 # ---- what the guideline's conditions look at ----------------------------------------------
@@ -439,32 +478,67 @@ def _due(rule: DeadlineRule, anchor: dt.date) -> dt.date | None:
     return due_date(rule, {rule.from_question or rule.date_question: anchor})[1]
 
 
-def read_register(store: Store | None = None, *, identifiers: bool | Iterable[str] = False,
-                  status: str | None = None, caseworker: str | None = None, today: dt.date | None = None,
-                  purpose: str = "register", user: str | None = None) -> Register:
-    """Read every case (optionally only one status or caseworker) with its deadlines.
+def read_register(store: Store | None = None, *, status: str | None = None, today: dt.date | None = None,
+                  **refused) -> Register:
+    """The pseudonymised register: every case (optionally only one status) with its deadlines.
 
-    ``identifiers``: False (pseudonymised), True (id, diarienummer, namn, personnummer),
-    or some of those names, e.g. ``("id", "diarienummer")`` for the team overview. A read
-    with identifiers is logged (who, when, which fields, which cases, why: ``purpose``).
+    No name, personnummer, diarienummer, staff name or free text; case and landlord
+    pseudonyms instead. Identifiers only through read_identified, which logs the read.
     """
+    if refused:
+        raise TypeError(f"read_register() takes no {', '.join(sorted(refused))}: identifiers and caseworker "
+                        "filters come only through read_identified(store, fields, purpose=...), which logs the read")
     own = store is None
     store = store or Store()
     try:
-        return _read(store, _identifier_fields(identifiers), status, caseworker, today or settings_today(),
-                     purpose, user)
+        return _read(store, (), status, None, today or settings_today(), "")
+    finally:
+        if own:
+            store.close()
+
+
+def read_identified(store: Store | None, fields: bool | Iterable[str], *, purpose: str,
+                    status: str | None = None, caseworker: str | None = None,
+                    today: dt.date | None = None) -> Register:
+    """The register with identifiers: the one way to read them, and every read is logged.
+
+    ``fields``: some of IDENTIFIER_FIELDS (True: all of them), e.g. ``("id", "diarienummer",
+    "handlaggare")`` for the team overview. ``purpose`` says why, in words ("teamöversikt",
+    "kalenderfil"); the log row names the signed-in user (settings.current_user), the time,
+    the fields, the cases read (as id ranges) and the purpose (identifier_reads).
+    """
+    ids = _identifier_fields(fields)
+    purpose = _check_purpose(purpose)
+    if not ids:
+        raise ValueError("read_identified needs at least one identifier field; use read_register without them")
+    own = store is None
+    store = store or Store()
+    try:
+        return _read(store, ids, status, caseworker, today or settings_today(), purpose)
     finally:
         if own:
             store.close()
 
 
 def load_register(store: Store | None = None, **kwargs) -> pd.DataFrame:
-    """The register as one DataFrame; see read_register for the arguments."""
+    """The pseudonymised register as one DataFrame; see read_register for the arguments."""
     return read_register(store, **kwargs).cases
 
 
-def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date, purpose: str,
-          user: str | None) -> Register:
+def landlord_names(store: Store, *, purpose: str) -> dict[str, str]:
+    """Landlord pseudonym -> name, for landlords whose name carries a company form (AB, HB ...)
+    only: a private person as landlord is never named. A logged read of hyresvard_namn."""
+    reg = read_identified(store, ("hyresvard_namn",), purpose=purpose)
+    df = reg.cases[reg.cases["hyresvard_namn"].notna()]
+    out: dict[str, str] = {}
+    for pseud, part in df.groupby("hyresvard", observed=True):
+        name = part["hyresvard_namn"].mode().iat[0]  # the commonest spelling
+        if is_company_name(name):
+            out[str(pseud)] = str(name)
+    return out
+
+
+def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date, purpose: str) -> Register:
     g = store.g
     plan = _plan(g)
     raw = _read_raw(store, plan, ids, status, caseworker)
@@ -554,7 +628,8 @@ def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date
         {"_row": pd.Series(dtype=np.int64), "frist_id": pd.Series(dtype=object),
          "sista_dag": pd.Series(dtype="datetime64[ns]")})
     dl = dl[dl["sista_dag"].notna()]
-    keep = [c for c in ("id", "diarienummer") if c in out.columns] + ["pseudonym", "handlaggare"]
+    keep = [c for c in ("id", "diarienummer") if c in out.columns] + ["pseudonym"] + \
+        (["handlaggare"] if "handlaggare" in out.columns else [])
     deadlines = out[keep].iloc[dl["_row"].to_numpy()].reset_index(drop=True)
     deadlines["frist_id"] = pd.Series(dl["frist_id"].to_numpy(), dtype="string")
     deadlines["frist_namn"] = pd.Series(_map_unique(dl["frist_id"].to_numpy(), labels.get), dtype="string")
@@ -567,7 +642,7 @@ def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date
     deadlines = deadlines.iloc[order].reset_index(drop=True)
 
     if ids and n:
-        log_identifier_read(store, rows["id"], ids, purpose, user)
+        log_identifier_read(store, rows["id"], ids, purpose)
     return Register(out, deadlines, today, ids)
 
 
@@ -575,7 +650,7 @@ def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date
 FRONT_COLUMNS = (
     "id", "diarienummer", "namn", "personnummer", "pseudonym", "status", "handlaggare", "bedomning",
     "beslut", "beslut_datum", "avslutad", "tidigare_kommun", "kommun_namn", "lan", "lan_kod",
-    "ankomstdatum", "forsta_kontakt", "barn", "barn_antal", "form", "hyresvard_namn",
+    "ankomstdatum", "forsta_kontakt", "barn", "barn_antal", "form", "hyresvard", "hyresvard_namn",
     "begaran_skickad", "begaran_mottagen", "svar_datum", "svar", "svarstid_dagar",
     "ivo_ansokan_datum", "ivo_beslut_datum", "ivo_beslut",
     "nasta_frist", "nasta_frist_id", "nasta_frist_namn", "nasta_frist_status", "dagar_kvar",
@@ -623,7 +698,8 @@ def _typed(rows: dict[str, np.ndarray], ckey: np.ndarray, ctable: pd.DataFrame, 
             out[f] = pd.array(rows[f], dtype="string")
     out["pseudonym"] = pd.array(_pseudonyms(rows["id"]), dtype="string")
     out["status"] = pd.Categorical(rows["status"], categories=["oppet", "avslutat"])
-    out["handlaggare"] = _category(rows["caseworker"])
+    if "handlaggare" in ids:
+        out["handlaggare"] = _category(rows["caseworker"])
     out["beslut"] = pd.Categorical(rows["_beslut"], categories=list(g.decision_options))
     out["beslut_datum"] = _to_dates(rows["_beslut_datum"])
     out["avslutad"] = _to_dates(_map_unique(rows["closed_at"], lambda d: d.isoformat()
@@ -632,6 +708,15 @@ def _typed(rows: dict[str, np.ndarray], ckey: np.ndarray, ctable: pd.DataFrame, 
     table = municipalities.all_municipalities()
     for q in plan.output:
         t = qs[q].type
+        if q in TEXT_COLUMNS:  # free text: a pseudonym by default, the text itself only as an identifier
+            text = _map_unique(rows[q], lambda v: " ".join(str(v).split()) if _answered(v) else None)
+            if q == "hyresvard_namn":
+                key = pseudonym_key()
+                out["hyresvard"] = pd.array(_map_unique(text, lambda v: landlord_pseudonym(v, key) if v else None),
+                                            dtype="string")
+            if q in ids:
+                out[q] = pd.array(text, dtype="string")
+            continue
         if t == "date":
             out[q] = dates[q]
         elif t in _VALUE_TYPES:
@@ -691,7 +776,8 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def _for_export(df: pd.DataFrame) -> pd.DataFrame:
     """Plain values for CSV/Excel: dates without a time, NA as empty, and no text that a
-    spreadsheet would run as a formula (user-typed names are quoted with a leading ')."""
+    spreadsheet would run as a formula (user-typed names are quoted with a leading '), and no
+    direction-control character (case.BIDI_CONTROLS)."""
     out = pd.DataFrame(index=df.index)
     for c in df.columns:
         col = df[c]
@@ -700,6 +786,7 @@ def _for_export(df: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(col.dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(col) \
                 or col.dtype == object:
             vals = col.astype(object).where(col.notna(), None)
+            vals = vals.map(lambda v: strip_bidi(v) if isinstance(v, str) else v)  # no U+202E in a file
             out[c] = vals.map(lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v)
         else:
             out[c] = col.astype(object).where(col.notna(), None)

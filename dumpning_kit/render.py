@@ -240,12 +240,23 @@ def clean_body_html(html: str) -> str:
     return str(soup)
 
 
+def _strip_strings(value: Any, strip) -> Any:
+    if isinstance(value, str):
+        return strip(value)
+    if isinstance(value, dict):
+        return {k: _strip_strings(v, strip) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strip_strings(v, strip) for v in value]
+    return value
+
+
 def document_notebook(doc: Document) -> nbformat.NotebookNode:
     """Build the notebook nbconvert renders: raw text/html cells only, no code.
 
     ``nb.metadata["dumpning_dokument"]`` carries title, diarienummer, date, letterhead
     (logo as a data: URI), recipient and signature; the template prints them.
     """
+    from .case import strip_bidi  # no direction-control character reaches a document (issue 12)
     lh = doc.letterhead
     meta: dict[str, Any] = {
         "title": doc.title,
@@ -260,15 +271,16 @@ def document_notebook(doc: Document) -> nbformat.NotebookNode:
         "recipient_lines": [str(x) for x in doc.recipient_lines],
         "signature": [str(x) for x in doc.signature],
     }
+    meta = _strip_strings(meta, strip_bidi)
     if lh.logo_path:
         meta["letterhead"]["logo_data_uri"] = _logo_data_uri(lh.logo_path)
     nb = nbformat.v4.new_notebook()
-    nb.metadata["title"] = doc.title
+    nb.metadata["title"] = strip_bidi(doc.title)
     nb.metadata["language"] = "sv"
     nb.metadata[METADATA_KEY] = meta
     nb.cells.append(
         nbformat.v4.new_raw_cell(
-            clean_body_html(doc.body_html),
+            strip_bidi(clean_body_html(doc.body_html)),
             metadata={"raw_mimetype": "text/html"},
         )
     )

@@ -31,6 +31,8 @@ class Settings:
     signatory_name: str = ""
     signatory_title: str = ""
     chromium_path: str | None = None
+    #: The committee report may name landlords that are companies (AB, HB ...); off: codes only.
+    report_names_landlord_companies: bool = False
     source: Path = DEFAULT_SETTINGS
 
 
@@ -68,6 +70,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
         signatory_name=str(signatory.get("name") or ""),
         signatory_title=str(signatory.get("title") or ""),
         chromium_path=raw.get("chromium_path"),
+        report_names_landlord_companies=raw.get("report_names_landlord_companies") is True,
         source=path,
     )
 

@@ -388,6 +388,43 @@ def test_purge_uses_the_export_folders_and_stays_inside_them(store, purge_cases,
         maintenance.purge(store, D(2026, 1, 1), dry_run=True, force=True, folder=lambda c: data_dir())
 
 
+def test_purge_removes_register_exports_reports_and_old_case_folders(store, purge_cases):
+    """Issue 12, point 6: nothing made from a purged case stays in data/exports."""
+    from dumpning_kit import analysis, register
+    from dumpning_kit.ui import overview
+    exports = data_dir() / "exports"
+    old = purge_cases["old"]
+    purged_pseudonym = register.pseudonym(old.id, register.pseudonym_key())
+    made = [register.export_register(store, fmt="csv"), register.export_register(store, fmt="xlsx"),
+            analysis.export_report(None, store)]
+    (exports / "oversikt-2026-11-01.ics").write_text("BEGIN:VCALENDAR")  # from an older version
+    overview.build_overview(store)  # its downloads are data: links, never files
+    assert purged_pseudonym in made[0].read_text(encoding="utf-8-sig")
+    stale = exports / f"{old.id}-SN-gammalt-diarienummer"  # the folder under an earlier diarienummer
+    stale.mkdir()
+    (stale / "beslut.pdf").write_bytes(b"%PDF personuppgifter")
+    kept_lookalike = exports / f"{old.id}0-annat-arende"  # id 10, 20 ...: not the purged case's folder
+    kept_lookalike.mkdir()
+    files = sorted(p.name for p in exports.iterdir() if p.is_file())
+    assert len(files) == 4
+
+    dry = maintenance.purge(store, D(2020, 1, 1), dry_run=True, folder=_folder)
+    assert sorted(p.name for p in dry.files) == files and stale in dry.folders
+    assert all(p.exists() for p in made) and stale.exists()
+
+    got = maintenance.purge(store, D(2020, 1, 1), dry_run=False, folder=_folder)
+    assert sorted(p.name for p in got.files) == files
+    assert not stale.exists() and kept_lookalike.exists()
+    assert sorted(p.name for p in exports.iterdir() if p.is_file()) == []
+    for k in ("reopened", "recent", "open"):
+        assert _folder(purge_cases[k]).exists()
+    leftovers = [p for p in exports.rglob("*") if p.is_file() and purged_pseudonym.encode() in p.read_bytes()]
+    assert leftovers == []
+    # Nothing purged: nothing else removed either.
+    again = register.export_register(store, fmt="csv")
+    assert maintenance.purge(store, D(2020, 1, 1), dry_run=False, folder=_folder) == [] and again.exists()
+
+
 # ---- command line --------------------------------------------------------------------------
 
 @pytest.fixture

@@ -3,6 +3,7 @@ the two notebooks run top to bottom with nbclient, and the overview in a real Vo
 from __future__ import annotations
 
 import base64
+import io
 import os
 import re
 import stat
@@ -17,6 +18,7 @@ from nbclient import NotebookClient
 
 from dumpning_kit import analysis, register
 from dumpning_kit.demo import create_demo_cases
+from dumpning_kit.settings import data_dir
 from dumpning_kit.ui import overview as ov
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -74,32 +76,39 @@ def test_overview_on_demo_data(demo):
     assert any(r["purpose"] == "teamöversikt" for r in reads)
 
 
-def test_downloads_are_private_files_and_data_links(demo):
-    o = ov.build_overview(demo)
+def download_files(o) -> dict[str, bytes]:
     links = re.findall(r'<a download="([^"]+)" href="data:([^;]+);base64,([^"]+)"', o.downloads.value)
-    assert [name.rsplit(".", 1)[1] for name, _, _ in links] == ["ics", "xlsx", "csv"]
-    folder = register.exports_dir()
+    return {name.rsplit(".", 1)[1]: base64.b64decode(b64) for name, _, b64 in links}
+
+
+def files_on_disk() -> list:
+    return sorted(p for p in data_dir().rglob("*") if p.is_file() and p.suffix in (".ics", ".xlsx", ".csv"))
+
+
+def test_downloads_are_data_links_and_never_files(demo):
+    o = ov.build_overview(demo)
+    files = download_files(o)
+    assert list(files) == ["ics", "xlsx", "csv"]
+    assert files_on_disk() == []  # nothing written: nothing for purge to miss
     names, pnrs = people(demo)
-    for name, mime, b64 in links:
-        path = folder / name
-        assert path.exists() and stat.S_IMODE(path.stat().st_mode) == 0o600
-        assert base64.b64decode(b64) == path.read_bytes()
-    csv = pd.read_csv(folder / links[2][0], sep=";", encoding="utf-8-sig", dtype=str)
+    csv = pd.read_csv(io.BytesIO(files["csv"]), sep=";", encoding="utf-8-sig", dtype=str)
     assert list(csv.columns)[:3] == ["Diarienummer", "Handläggare", "Grupp"]
     assert len(csv) == 28 and "SN 2026/1007" in set(csv["Diarienummer"])
     assert (csv["Grupp"] == "Förfallna").sum() == 9
-    wb = openpyxl.load_workbook(folder / links[1][0])
+    wb = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
     cells = "\n".join(str(c.value) for row in wb.active.iter_rows() for c in row if c.value is not None)
-    text = cells + (folder / links[2][0]).read_text(encoding="utf-8-sig") + (folder / links[0][0]).read_text()
+    text = cells + files["csv"].decode("utf-8-sig") + files["ics"].decode()
     assert not any(n in text for n in names) and not any(p in text for p in pnrs)
-    cal = icalendar.Calendar.from_ical((folder / links[0][0]).read_bytes())
+    cal = icalendar.Calendar.from_ical(files["ics"])
     assert len(list(cal.walk("VEVENT"))) == 11
     # Narrowing the list narrows every file.
     o.caseworker.value = "Anna Handläggare"
-    csv = pd.read_csv(folder / links[2][0], sep=";", encoding="utf-8-sig", dtype=str)
+    files = download_files(o)
+    csv = pd.read_csv(io.BytesIO(files["csv"]), sep=";", encoding="utf-8-sig", dtype=str)
     assert set(csv["Handläggare"]) == {"Anna Handläggare"}
-    cal = icalendar.Calendar.from_ical((folder / links[0][0]).read_bytes())
+    cal = icalendar.Calendar.from_ical(files["ics"])
     assert all(str(e["summary"]).startswith(tuple(csv["Diarienummer"])) for e in cal.walk("VEVENT"))
+    assert files_on_disk() == []
 
 
 def test_user_typed_values_are_escaped(store):
@@ -121,7 +130,8 @@ def test_overview_of_an_empty_database(store):
 def test_large_lists_are_capped_and_export_on_request(demo, monkeypatch):
     monkeypatch.setattr(ov, "MAX_ROWS_PER_GROUP", 3)
     monkeypatch.setattr(ov, "AUTO_EXPORT_MAX", 5)
-    groups = ov.group_rows(register.load_register(demo, identifiers=("id", "diarienummer")))
+    groups = ov.group_rows(register.read_identified(demo, ("id", "diarienummer", "handlaggare"),
+                                                    purpose="test").cases)
     html = ov.render_groups(groups, demo.g, limit=3)
     assert "Visar de första 3 av 9" in html
     o = ov.build_overview(demo)
@@ -134,18 +144,21 @@ def test_large_lists_are_capped_and_export_on_request(demo, monkeypatch):
 
 def test_analysis_on_demo_data(demo):
     data = analysis.load(demo)
-    assert analysis.cases_per_month(data)["Ärenden"].sum() == 30
-    mun = analysis.per_municipality(data)
+    exact = 1  # min_cases=1: every number as it is (the default suppresses 1 and 2)
+    assert analysis.cases_per_month(data, exact)["Ärenden"].sum() == 30
+    mun = analysis.per_municipality(data, exact)
     assert mun["Ärenden"].sum() == 30 and "Göteborg" in set(mun["Kommun"])
-    grouped = analysis.per_municipality(data, min_cases=3)
+    grouped = analysis.per_municipality(data)
     assert grouped["Ärenden"].sum() == 30 and grouped["Kommun"].str.startswith("Övriga kommuner").any()
-    assert analysis.per_county(data)["Ärenden"].sum() == 30
-    assert analysis.forms(data)["Ärenden"].sum() == 30
-    ch = analysis.children(data).iloc[0]
+    assert analysis.per_county(data, exact)["Ärenden"].sum() == 30
+    assert analysis.forms(data, min_cases=exact)["Ärenden"].sum() == 30
+    ch = analysis.children(data, exact).iloc[0]
     assert ch["Ärenden"] == 30 and 0 < ch["Med barn"] < 30
-    ivo = analysis.ivo(data).set_index("Steg")["Ärenden"]
+    ivo = analysis.ivo(data, min_cases=exact).set_index("Steg")["Ärenden"]
     assert ivo["Ansökan till IVO"] == 4 and ivo["IVO har beslutat"] == 2
-    assert analysis.landlords(data)["Ärenden"].min() >= 2
+    assert analysis.ivo(data).set_index("Steg")["Ärenden"]["IVO har beslutat"] == "färre än 3"
+    assert analysis.landlords(data)["Ärenden"].min() >= 3
+    assert analysis.landlords(data, exact)["Ärenden"].min() >= 2
     text = analysis.summary_text(data)
     assert "30 ärenden" in text and "IVO" in text and "hushåll med barn" in text
 
@@ -159,6 +172,8 @@ def test_analysis_report_is_static_and_without_code(demo, tmp_path):
     assert not re.search(r'(src|href)="(https?:)?//', html)  # nothing fetched from the network
     assert "import " not in html and "analysis." not in html and "dumpning_kit" not in html
     assert html.count('src="data:image/png;base64,') == 8
+    alts = re.findall(r'<img [^>]*alt="([^"]*)"', html)
+    assert len(alts) == 8 and all(re.match(r"(Liggande s|S)tapeldiagram: ", a) for a in alts)
     names, pnrs = people(demo)
     assert not any(n in html for n in names) and not any(p in html for p in pnrs)
     assert "SN 2026/" not in html
@@ -171,8 +186,9 @@ def test_analysis_on_an_empty_database(store, tmp_path):
         assert fn(data).empty
     for fn in (analysis.plot_cases_per_month, analysis.plot_per_municipality, analysis.plot_forms,
                analysis.plot_children, analysis.plot_response_times, analysis.plot_ivo, analysis.plot_landlords):
-        fig = fn(data)
-        assert any(t.get_text() == "Inga ärenden än" for ax in fig.axes for t in ax.texts)
+        chart = fn(data)
+        assert any(t.get_text() == "Inga ärenden än" for ax in chart.axes for t in ax.texts)
+        assert chart.alt.startswith("Diagram: ") and "Inga ärenden än" in chart.alt
     assert "inga ärenden" in analysis.summary_text(data)
     html = analysis.export_report(tmp_path / "tom.html", store).read_text(encoding="utf-8")
     assert "Det finns inga ärenden registrerade än" in html
@@ -211,7 +227,10 @@ def test_analysis_notebook_runs_top_to_bottom(tmp_path, with_demo):
     nb = run_notebook("analys.ipynb", data)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert sum("image/png" in o.get("data", {}) for o in outputs) == 8
+    figures = [o["data"]["text/html"] for o in outputs if "<img" in o.get("data", {}).get("text/html", "")]
+    assert len(figures) == 8 and not any("image/png" in o.get("data", {}) for o in outputs)
+    assert all(re.search(r'<img src="data:image/png;base64,[^"]+" alt="(Liggande s|S)tapeldiagram|Diagram', f)
+               for f in figures)  # Swedish alt text on every figure
     text = "".join(o.get("text", "") for o in outputs)
     assert "Rapporten sparades" in text and (data / "exports").is_dir()
     summary = outputs[0]["data"]["text/markdown"]

@@ -74,16 +74,26 @@ def test_columns_and_dtypes(demo):
     answered = df[df["svar_datum"].notna()]
     assert len(answered) and (answered["svarstid_dagar"]
                               == (answered["svar_datum"] - answered["begaran_mottagen"]).dt.days).all()
-    assert df["hyresvard_namn"].notna().any() and pd.api.types.is_string_dtype(df["hyresvard_namn"])
+    assert "hyresvard_namn" not in df and "handlaggare" not in df
+    assert df["hyresvard"].notna().any() and df["hyresvard"].dropna().str.fullmatch(r"H-[0-9a-f]{8}").all()
+    named = register.read_identified(demo, ("hyresvard_namn",), purpose="test").cases
+    assert pd.api.types.is_string_dtype(named["hyresvard_namn"])
+    # One landlord, one pseudonym, however it was typed (the same fold as analysis.landlords used to).
+    pairs = named.dropna(subset=["hyresvard_namn"]).groupby("hyresvard", observed=True)["hyresvard_namn"].nunique()
+    assert len(pairs) >= 2 and (pairs == 1).all()
+    key = register.pseudonym_key()
+    assert register.landlord_pseudonym(" testbo   AB", key) == register.landlord_pseudonym("Testbo ab", key)
     assert df["pseudonym"].str.fullmatch(r"P-[0-9a-f]{10}").all() and df["pseudonym"].is_unique
     assert df["nasta_frist_status"].isin(["forfallen", "kommande"]).any()
 
 
 def test_empty_register_has_the_same_shape(store):
-    empty = register.read_register(store, identifiers=True)
+    empty = register.read_identified(store, True, purpose="test")
     assert len(empty.cases) == 0 and len(empty.deadlines) == 0
+    assert list(register.read_register(store).cases.columns) == [
+        c for c in empty.cases.columns if c not in register.IDENTIFIER_FIELDS]
     create_demo_cases(store)
-    full = register.read_register(store, identifiers=True)
+    full = register.read_identified(store, True, purpose="test")
     assert list(empty.cases.columns) == list(full.cases.columns)
     for col in full.cases.columns:  # categories depend on the data; the kind of column does not
         a, b = empty.cases[col].dtype, full.cases[col].dtype
@@ -99,7 +109,7 @@ def expected(store: Store, case, today: dt.date):
 
 
 def compare_with_casestate(store: Store, today: dt.date) -> int:
-    reg = register.read_register(store, identifiers=("id",), today=today)
+    reg = register.read_identified(store, ("id",), today=today, purpose="test")
     df = reg.cases.set_index("id")
     dl = reg.deadlines
     checked = 0
@@ -161,9 +171,9 @@ def test_deadlines_agree_with_casestate_on_scrambled_answers(demo):
 
 def test_generic_sql_path_gives_the_same_register(demo, monkeypatch):
     """PostgreSQL reads one column per answer (->>); the same code runs on SQLite here."""
-    fast = register.read_register(demo, identifiers=True)
+    fast = register.read_identified(demo, True, purpose="test")
     monkeypatch.setattr(register, "_read_raw_sqlite", register._read_raw_generic)
-    slow = register.read_register(demo, identifiers=True)
+    slow = register.read_identified(demo, True, purpose="test")
     pd.testing.assert_frame_equal(fast.cases, slow.cases)
     pd.testing.assert_frame_equal(fast.deadlines, slow.deadlines)
 
@@ -195,24 +205,41 @@ def test_pseudonymised_view_and_its_files_leak_nothing(demo):
     assert_no_secrets(cells, secrets)
 
 
-def test_identifiers_only_on_request_and_every_read_is_logged(demo):
+def test_identifiers_only_through_the_logged_function(demo, monkeypatch):
     register.load_register(demo)
     assert register.identifier_reads(demo) == []  # the pseudonymised view is not an identifier read
-    df = register.load_register(demo, identifiers=("diarienummer",), purpose="test", user="granskare")
+    for kwargs in ({"identifiers": True}, {"identifiers": ("id",), "purpose": "x"}, {"caseworker": "Bo"}):
+        with pytest.raises(TypeError, match="read_identified"):
+            register.read_register(demo, **kwargs)
+    for purpose in ("", "  ", None, "x"):  # the purpose must be named
+        with pytest.raises(ValueError, match="syftet"):
+            register.read_identified(demo, ("diarienummer",), purpose=purpose)
+    assert register.identifier_reads(demo) == []
+    monkeypatch.setenv("DUMPNING_USER", "granskare")  # the signed-in user (settings.current_user)
+    df = register.read_identified(demo, ("diarienummer",), purpose="granskning av svarstider").cases
     assert "diarienummer" in df.columns and "personnummer" not in df.columns and "namn" not in df.columns
-    full = register.load_register(demo, identifiers=True)
-    assert {"id", "diarienummer", "namn", "personnummer"} <= set(full.columns)
+    assert "handlaggare" not in df.columns and "hyresvard_namn" not in df.columns
+    monkeypatch.setenv("DUMPNING_USER", "testhandlaggare")
+    full = register.read_identified(demo, True, purpose="test").cases
+    assert set(register.IDENTIFIER_FIELDS) <= set(full.columns)
     reads = register.identifier_reads(demo)
     assert len(reads) == 2  # one row per read, however many cases
     assert reads[1]["user"] == "granskare" and reads[1]["fields"] == ["diarienummer"]
-    assert reads[1]["case_count"] == 30 and reads[1]["purpose"] == "test"
-    assert reads[0]["fields"] == ["id", "diarienummer", "namn", "personnummer"]
+    assert reads[1]["case_count"] == 30 and reads[1]["purpose"] == "granskning av svarstider"
+    assert reads[0]["user"] == "testhandlaggare" and reads[0]["fields"] == list(register.IDENTIFIER_FIELDS)
     assert len(register.identifier_reads(demo, case_id=17)) == 2
     assert register.identifier_reads(demo, case_id=999) == []
-    only = register.load_register(demo, identifiers=("id",), caseworker="Anna Handläggare")
+    only = register.read_identified(demo, ("id",), caseworker="Anna Handläggare", purpose="test").cases
     assert register.identifier_reads(demo)[0]["case_count"] == len(only) == 10
+    # Landlord names: a logged read too, and only names with a company form come back.
+    names = register.landlord_names(demo, purpose="nämndrapport")
+    assert register.identifier_reads(demo)[0]["fields"] == ["hyresvard_namn"]
+    assert names and all("AB" in v.split() and k.startswith("H-") for k, v in names.items())
+    assert register.is_company_name("Fastighets AB Exempelhuset") and register.is_company_name("Brf Tallen")
+    assert register.is_company_name("Stiftelsen Hem") and not register.is_company_name("Abbe Svensson")
+    assert not register.is_company_name("Sven Svensson") and not register.is_company_name("Labbet Hyr Ut")
     with pytest.raises(ValueError):
-        register.load_register(demo, identifiers=("adress",))
+        register.read_identified(demo, ("adress",), purpose="test")
 
 
 def test_id_ranges_are_compact():
@@ -222,7 +249,7 @@ def test_id_ranges_are_compact():
 
 def test_pseudonyms_are_stable_and_the_key_is_private(demo):
     a = register.load_register(demo)
-    b = register.load_register(demo, identifiers=("id",))
+    b = register.read_identified(demo, ("id",), purpose="test").cases
     assert list(a["pseudonym"]) == list(b["pseudonym"])
     key_file = data_dir() / register.KEY_FILE
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -240,9 +267,9 @@ def test_filters(demo):
     assert set(register.load_register(demo, status="oppet")["status"]) == {"oppet"}
     closed = register.load_register(demo, status="avslutat")
     assert len(closed) and closed["nasta_frist"].isna().all()
-    bo = register.load_register(demo, caseworker="Bo Socialsekreterare")
+    bo = register.read_identified(demo, ("handlaggare",), caseworker="Bo Socialsekreterare", purpose="test").cases
     assert set(bo["handlaggare"]) == {"Bo Socialsekreterare"}
-    assert register.load_register(demo, caseworker="Ingen Alls").empty
+    assert register.read_identified(demo, ("id",), caseworker="Ingen Alls", purpose="test").cases.empty
 
 
 def test_spreadsheet_formulas_are_neutralised(demo):
@@ -250,7 +277,7 @@ def test_spreadsheet_formulas_are_neutralised(demo):
         row = conn.execute(select(cases.c.id, cases.c.answers).where(cases.c.id == 11)).one()
         answers = {**row.answers, "hyresvard_namn": '=HYPERLINK("http://example.invalid","AB")'}
         conn.execute(update(cases).where(cases.c.id == 11).values(answers=answers))
-    df = register.load_register(demo)
+    df = register.read_identified(demo, ("hyresvard_namn",), purpose="test").cases
     csv = register.to_csv_bytes(df).decode("utf-8-sig")
     assert "'=HYPERLINK" in csv
     wb = openpyxl.load_workbook(io.BytesIO(register.to_xlsx_bytes(df)))
@@ -259,7 +286,7 @@ def test_spreadsheet_formulas_are_neutralised(demo):
 
 
 def test_ics_parses_back_with_the_right_dates(demo):
-    reg = register.read_register(demo, identifiers=("id", "diarienummer"), status="oppet")
+    reg = register.read_identified(demo, ("id", "diarienummer", "handlaggare"), status="oppet", purpose="test")
     names = {c.answers["namn"] for c in demo.list_cases()}
     pnrs = {c.answers["personnummer"] for c in demo.list_cases()}
     data = ics.to_ics(reg.deadlines)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -229,6 +230,20 @@ def _date(value: Any) -> str:
     return swedish_date(value)
 
 
+def _isolate(value: Any) -> Any:
+    """Values printed into a letter lose their direction-control characters, and a value with
+    right-to-left letters (Arabic, Hebrew ...) becomes its own direction island (<span
+    dir="auto"> is isolated by HTML's own rules): a name cannot turn the rest of the
+    paragraph around, personnummer included (issue 12). Markup (|stycken) passes as it is."""
+    if isinstance(value, Markup) or not isinstance(value, str) or not value:
+        return value
+    from ..case import strip_bidi
+    value = strip_bidi(value)
+    if any(unicodedata.bidirectional(c) in ("R", "AL") for c in value):
+        return Markup('<span dir="auto">') + value + Markup("</span>")
+    return value
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -238,6 +253,7 @@ def environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         auto_reload=False,
+        finalize=_isolate,
     )
     env.filters["stycken"] = paragraphs
     env.filters["datum"] = _date

@@ -13,8 +13,10 @@ MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "august
 
 
 def esc(value) -> str:
-    """Escape anything a user typed before it goes into an HTML widget."""
-    return html.escape("" if value is None else str(value), quote=True)
+    """Escape anything a user typed before it goes into an HTML widget (without direction-control
+    characters: an old name with U+202E cannot turn the page's text around, issue 12)."""
+    from ..case import strip_bidi
+    return html.escape(strip_bidi("" if value is None else str(value)), quote=True)
 
 
 def fmt_date(d: dt.date | None) -> str:

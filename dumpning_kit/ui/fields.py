@@ -9,6 +9,7 @@ import ipywidgets as w
 from .. import municipalities
 from ..guideline import Guideline, Question
 from .common import esc, message
+from .safe_text import SafeCombobox, SafeText, SafeTextarea
 
 WIDE = w.Layout(width="100%", max_width="640px")
 
@@ -25,19 +26,19 @@ def make_input(q: Question) -> w.DOMWidget:
     # no race between keystrokes and the kernel's echo that could keep a partly typed value.
     typed = dict(common, continuous_update=False)
     if q.type == "textarea":
-        wid = w.Textarea(rows=4, layout=WIDE, **typed)
+        wid = SafeTextarea(rows=4, layout=WIDE, **typed)
     elif q.type in ("yes_no", "yes_no_unknown", "choice"):
         wid = w.RadioButtons(options=[(text, key) for key, text in q.options.items()], value=None, **common)
     elif q.type == "date":
         # A text field, not the browser's date picker: its format follows the browser's locale and
         # Chromium can show a typed date that never reached the server. Here what you see is sent.
-        wid = w.Text(placeholder="ÅÅÅÅ-MM-DD", **typed)
+        wid = SafeText(placeholder="ÅÅÅÅ-MM-DD", **typed)
         wid.add_class("dk-date")
     elif q.type == "kommun":
-        wid = w.Combobox(options=[label for label, _ in municipalities.choices()], ensure_option=False,
+        wid = SafeCombobox(options=[label for label, _ in municipalities.choices()], ensure_option=False,
                          placeholder="Skriv kommunens namn", layout=WIDE, **typed)
     else:
-        wid = w.Text(layout=WIDE, **typed)
+        wid = SafeText(layout=WIDE, **typed)
     wid.add_class("dk-q")
     return wid
 

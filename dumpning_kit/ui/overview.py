@@ -1,16 +1,15 @@
 """The team overview: every case's next deadline for the whole unit, grouped by urgency.
 
 For the team lead: shows diarienummer and caseworker, never name or personnummer (the
-register is read with identifiers=("id", "diarienummer") only, and that read is logged).
-Downloads (.ics, .xlsx, .csv) of the list as shown are written to the data folder's
-exports/ and offered as data: links, so they work in Voilà without any widget JavaScript
-from a CDN.
+register is read with read_identified(("id", "diarienummer", "handlaggare")) only, and
+that read is logged). Downloads (.ics, .xlsx, .csv) of the list as shown are made in
+memory and offered as data: links: nothing is written to disk (so nothing is left for
+purge to miss), and they work in Voilà without any widget JavaScript from a CDN.
 """
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from pathlib import Path
 
 import ipywidgets as w
 import numpy as np
@@ -19,8 +18,7 @@ import pandas as pd
 from .. import ics
 from ..deadlines import DeadlineStatus
 from ..guideline import Guideline
-from ..register import (exports_dir, log_identifier_read, read_register, to_csv_bytes, to_xlsx_bytes,
-                        write_private)
+from ..register import read_identified, to_csv_bytes, to_xlsx_bytes
 from ..settings import today as settings_today
 from ..store import Store
 from .common import badge, esc, long_date
@@ -168,23 +166,22 @@ def export_table(df: pd.DataFrame, g: Guideline) -> pd.DataFrame:
 
 @dataclass
 class ExportFiles:
-    ics: Path
-    xlsx: Path
-    csv: Path
+    """The downloads of the list as shown, in memory only: file name -> bytes."""
+    stem: str
+    ics: bytes
+    xlsx: bytes
+    csv: bytes
+
+    def items(self):
+        return ((".ics", self.ics), (".xlsx", self.xlsx), (".csv", self.csv))
 
 
-def export_files(df: pd.DataFrame, deadlines: pd.DataFrame, g: Guideline, folder: Path | None = None,
-                 stem: str | None = None) -> ExportFiles:
-    """Write the list as shown (.xlsx, .csv) and its open deadlines (.ics), owner-only."""
-    folder = folder or exports_dir()
+def export_files(df: pd.DataFrame, deadlines: pd.DataFrame, g: Guideline, stem: str | None = None) -> ExportFiles:
+    """The list as shown (.xlsx, .csv) and its open deadlines (.ics), as bytes: never on disk."""
     stem = stem or f"oversikt-{settings_today().isoformat()}"
     table = export_table(df, g)
     shown = deadlines[deadlines["id"].isin(df["id"])] if "id" in deadlines and "id" in df else deadlines
-    return ExportFiles(
-        ics=write_private(folder / f"{stem}.ics", ics.to_ics(shown)),
-        xlsx=write_private(folder / f"{stem}.xlsx", to_xlsx_bytes(table, "Översikt")),
-        csv=write_private(folder / f"{stem}.csv", to_csv_bytes(table)),
-    )
+    return ExportFiles(stem, ics.to_ics(shown), to_xlsx_bytes(table, "Översikt"), to_csv_bytes(table))
 
 
 _MIME = {".ics": "text/calendar", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -196,11 +193,11 @@ _LINK_TEXT = {".ics": "Ladda ner fristerna som kalenderfil (.ics, för Outlook)"
 def download_links(files: ExportFiles) -> str:
     """data: links: the file travels inside the page, so no server route or CDN script is needed."""
     items = []
-    for p in (files.ics, files.xlsx, files.csv):
-        data = base64.b64encode(p.read_bytes()).decode("ascii")
-        size = max(1, round(p.stat().st_size / 1024))
-        items.append(f'<li><a download="{esc(p.name)}" href="data:{_MIME[p.suffix]};base64,{data}">'
-                     f"{esc(_LINK_TEXT[p.suffix])}</a> <span class=\"dk-hint\">({size} kB)</span></li>")
+    for suffix, raw in files.items():
+        data = base64.b64encode(raw).decode("ascii")
+        size = max(1, round(len(raw) / 1024))
+        items.append(f'<li><a download="{esc(files.stem + suffix)}" href="data:{_MIME[suffix]};base64,{data}">'
+                     f"{esc(_LINK_TEXT[suffix])}</a> <span class=\"dk-hint\">({size} kB)</span></li>")
     return f'<ul class="dk-downloads">{"".join(items)}</ul>'
 
 
@@ -247,8 +244,8 @@ class Overview:
         """Read the register for the chosen case status (one logged read), then render."""
         status = self.status.value or None
         if force or self._cache.get("status", "-") != status:
-            reg = read_register(self.store, identifiers=("id", "diarienummer"), status=status,
-                                purpose="teamöversikt")
+            reg = read_identified(self.store, ("id", "diarienummer", "handlaggare"), status=status,
+                                  purpose="teamöversikt")
             self._cache = {"status": status, "reg": reg}
         reg = self._cache["reg"]
         workers = sorted(set(reg.cases["handlaggare"].dropna()), key=str.casefold)
@@ -299,9 +296,8 @@ class Overview:
         if not len(df):
             self.downloads.value = '<p class="dk-hint">Inga ärenden att ladda ner med de här valen.</p>'
             return
+        # The identifiers in the files are those of the page, whose read was logged in load().
         files = export_files(df, self._cache["reg"].deadlines, self.g)
-        log_identifier_read(self.store, df["id"].astype(int), ("id", "diarienummer"),
-                            f"export {files.xlsx.stem}", None)
         self.downloads.value = ('<h2 class="dk-sr-heading" style="font-size:18px;margin:8px 0 0 0">'
                                 "Ladda ner listan som visas</h2>" + download_links(files))
 

@@ -15,6 +15,7 @@ from ..settings import today
 from ..store import EVENT_LABELS, Store
 from .common import badge, esc, fmt_date, fmt_time, message
 from .fields import QuestionField, changed_values
+from .safe_text import SafeTextarea
 from .panel import panel_html, section_details
 
 log = logging.getLogger(__name__)
@@ -270,7 +271,7 @@ class CaseWizard:
                                  value=d.outcome if d else None, description="Ditt beslut *",
                                  style={"description_width": "initial"}, tooltip="Ditt beslut i ärendet")
         outcome.add_class("dk-q")
-        motivation = w.Textarea(value=d.motivation if d else "", description="Motivering *", rows=4,
+        motivation = SafeTextarea(value=d.motivation if d else "", description="Motivering *", rows=4,
                                 tooltip="Varför du beslutar så", continuous_update=False,
                                 layout=w.Layout(width="100%", max_width="640px"), style={"description_width": "initial"})
         motivation.add_class("dk-q")
