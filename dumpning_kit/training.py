@@ -572,7 +572,7 @@ class Feedback:
 
 def _ids_text(labels: dict[str, str], ids: Iterable[str]) -> str:
     ids = list(ids)
-    return "; ".join(labels.get(i, i) for i in ids) if ids else "Inget av alternativen"
+    return "; ".join(labels.get(i, i).rstrip(".") for i in ids) if ids else "Inget av alternativen"
 
 
 def normalise_answer(g: Guideline, sc: Scenario, q: TrainingQuestion, answer: Any) -> Any:
@@ -649,20 +649,24 @@ def _explain_classification(g: Guideline, state: CaseState) -> tuple[str, list[s
     lead = f"Verktyget föreslår: {state.classification_label}."
     if c == "oklart" and reasons and reasons[0].kind == "motstridigt":
         text = f"{lead} {reasons[0].text}"
-        points = [f"Pekar åt ett håll: {r.text}" for r in reasons[1:]]
+        points, seen = [], set()
+        for outcome, checks in state.outcome_checks:  # what holds, grouped by the outcome it points to
+            for r, holds in zip(outcome.requires, checks):
+                if holds is True and r.text not in seen:
+                    seen.add(r.text)
+                    points.append(f"Stämmer med ”{g.classification_labels[outcome.id]}”: {r.text}")
     elif c == "oklart":
-        text = f"{lead} Riktlinjen ger inget svar förrän det här är klarlagt (avsnitt 1.1):"
+        text = f"{lead} Ett villkor i avsnitt 1.1 är inte klarlagt än, så riktlinjen ger inget svar ännu."
         points = [r.text for r in reasons]
     elif c == "ej_bedomd":
         text, points = f"{lead} Fallet saknar svar på bedömningsfrågorna.", []
     else:
-        text = f"{lead} Alla villkor i avsnitt 1.1 för det förslaget är uppfyllda:"
-        points = [r.text for r in reasons]
+        text = f"{lead} Alla villkor i avsnitt 1.1 för förslaget är uppfyllda."
+        points = [f"Uppfyllt: {r.text}" for r in reasons]
     if state.signals:
-        sections = ", ".join(dict.fromkeys(s.question.section for s in state.signals))
         head = ("Stärker misstanken" if c == "misstanke" else
                 "Kan stärka en misstanke men räcker inte ensamt")
-        points += [f"{head} (avsnitt {sections}): {s.indicator.text}" for s in state.signals]
+        points += [f"{head} (avsnitt {s.question.section}): {s.indicator.text}" for s in state.signals]
     text += (" Tecknen i avsnitt 1.1.1, 1.1.2.2 och 1.1.3 kan stärka en misstanke men skapar ingen på egen hand. "
              "Förslaget är ett stöd: det är handläggaren som beslutar, med motivering.")
     if state.decision:
@@ -676,9 +680,9 @@ def _explain_choice(g: Guideline, q: TrainingQuestion) -> tuple[str, list[str]]:
     points = []
     for o in q.options:
         if quote_found(g, q.section, o.quote):
-            points.append(f"{o.text} – ja, riktlinjen säger: ”{o.quote}”.")
+            points.append(f"{o.text.rstrip('.')} – ja, riktlinjen säger: ”{o.quote}”.")
         else:
-            points.append(f"{o.text} – nej, det står inte i avsnitt {section.id}.")
+            points.append(f"{o.text.rstrip('.')} – nej, det står inte i avsnitt {section.id}.")
     return text, points
 
 

@@ -50,6 +50,10 @@ CSS = """<style>
 .dk-train .widget-radio-box label, .dk-train .widget-checkbox label, .dk-train .widget-label-basic {
   white-space: normal; height: auto; line-height: 1.35; color: #1b1b1b; }
 .dk-train .widget-radio-box label { padding: 3px 0; font-size: 16px; }
+.dk-train .widget-radio-box label, .dk-train .widget-checkbox label.widget-label-basic {
+  display: flex; align-items: flex-start; }
+.dk-train .widget-radio-box label input, .dk-train .widget-checkbox label.widget-label-basic input {
+  flex: none; margin: 4px 8px 0 0; }
 .dk-train .widget-checkbox label, .dk-train .widget-checkbox .widget-label-basic span { font-size: 16px; }
 .dk-train table { font-size: 16px; }
 .dk-train .dk-story p { max-width: 46em; }
@@ -279,7 +283,7 @@ class TrainingApp:
         if len(sc.questions) > 1:
             pick = w.Dropdown(options=[(f"Fråga {i}: {q.prompt}", q.id) for i, q in enumerate(sc.questions, start=1)],
                               value=sc.questions[0].id, description="Visa fråga:",
-                              style={"description_width": "initial"}, layout=w.Layout(width="auto"))
+                              style={"description_width": "initial"}, layout=w.Layout(width="auto", max_width="30em"))
             nxt = w.Button(description="Nästa fråga", tooltip="Gå till nästa fråga i övningsfallet")
             ids = list(number)
 
