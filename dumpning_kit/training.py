@@ -590,7 +590,7 @@ def normalise_answer(g: Guideline, sc: Scenario, q: TrainingQuestion, answer: An
             raise UserError("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-28.") from None
     allowed = {v for _, v in choices(g, sc, q)}
     if not q.multiple:
-        if answer not in allowed:
+        if not isinstance(answer, str) or answer not in allowed:
             raise UserError("Välj ett av alternativen först.")
         return answer
     if isinstance(answer, str) or not isinstance(answer, Iterable):
