@@ -38,10 +38,14 @@ QUESTION_KINDS: dict[str, str] = {
     "documentation": "Vad måste dokumenteras?",
     "deadline": "När infaller fristen?",
     "consent": "Vad kräver samtycke?",
+    "choice": "Vad säger riktlinjen?",
 }
 #: kind -> the guideline section cited when the scenario file does not name one
 DEFAULT_SECTIONS = {"classification": "1.1", "steps": "2", "documentation": "2.1", "consent": "2.1"}
 MULTI_KINDS = ("steps", "documentation", "consent")
+#: Question types that stand for a municipality: the stories use invented ones ("Exempelstad"),
+#: which the list of Sweden's municipalities cannot hold, so these are never asked for.
+NOT_IN_STORIES = ("kommun",)
 
 _ID = re.compile(r"^[a-z0-9_]{1,60}$")
 _WEEKDAYS = ["måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag", "söndag"]
@@ -54,6 +58,11 @@ class ScenarioError(GuidelineError):
     """The scenario file is broken. The message names the file, the scenario and the problem."""
 
 
+def _norm(text: str) -> str:
+    """Whitespace-insensitive form of a text, for finding a quote in the guideline's text."""
+    return " ".join(str(text).split())
+
+
 def swedish_date(d: dt.date, weekday: bool = False) -> str:
     """'16 november 2026', or 'måndag 16 november 2026'."""
     text = f"{d.day} {_MONTHS[d.month - 1]} {d.year}"
@@ -61,6 +70,15 @@ def swedish_date(d: dt.date, weekday: bool = False) -> str:
 
 
 # ---- the data -------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ChoiceOption:
+    """One option of a "choice" question. An option is right when its quote stands in the
+    cited section of the guideline: the answer key is the guideline's own text."""
+    id: str
+    text: str
+    quote: str = ""
+
 
 @dataclass(frozen=True)
 class TrainingQuestion:
@@ -71,6 +89,13 @@ class TrainingQuestion:
     expected: Any                 # str | tuple[str, ...] | dt.date, as written in the file
     deadline: str | None = None   # deadline rule id, for kind "deadline"
     explanation: str = ""         # the trainer's own words, shown after the kit's
+    options: tuple[ChoiceOption, ...] = ()   # kind "choice"
+    several: bool = False         # kind "choice": more than one option may be right
+
+    @property
+    def multiple(self) -> bool:
+        """The trainee picks any number of options (checkboxes), not exactly one."""
+        return self.kind in MULTI_KINDS or (self.kind == "choice" and self.several)
 
 
 @dataclass(frozen=True)
@@ -83,6 +108,7 @@ class Scenario:
     decision: str | None
     today: dt.date
     questions: tuple[TrainingQuestion, ...]
+    unanswered: dict = field(default_factory=dict)   # question id -> why the story leaves it open
 
     def question(self, qid: str) -> TrainingQuestion:
         for q in self.questions:
@@ -106,6 +132,7 @@ class ScenarioSet:
     guideline_id: str
     scenarios: tuple[Scenario, ...]
     source: Path
+    pass_mark: int = 80           # percent of all questions right on the first try
 
     def scenario(self, sid: str) -> Scenario:
         for s in self.scenarios:
@@ -126,6 +153,19 @@ class _Loader:
 
     def fail(self, item: str, problem: str):
         raise ScenarioError(f"{self.path}: {item}: {problem}")
+
+    def text(self, value: Any, item: str) -> str:
+        """A text from the file with "{period:RULE}" replaced by the rule's period in words
+        ("en månad"), so that training never states a period the guideline file does not set."""
+        periods = {d.id: d.period_text for d in self.g.deadlines}
+
+        def sub(m: re.Match) -> str:
+            if m.group(1) not in periods or not periods[m.group(1)]:
+                self.fail(item, f"okänd tidsfrist '{m.group(1)}' i {m.group(0)} "
+                                f"(tillåtna: {', '.join(d.id for d in self.g.deadlines)})")
+            return periods[m.group(1)]
+
+        return re.sub(r"\{period:([a-z0-9_]+)\}", sub, str(value or "")).strip()
 
     def date(self, value: Any, item: str, what: str) -> dt.date:
         if isinstance(value, dt.datetime):
@@ -161,6 +201,12 @@ class _Loader:
                                f"men verktyget använder riktlinjen '{g.id}'")
         if not isinstance(raw["scenarios"], list):
             self.fail("filen", "'scenarios' ska vara en lista med övningsfall")
+        pass_mark = raw.get("pass_mark")
+        if pass_mark is None:
+            self.fail("filen", "'pass_mark' saknas: ange hur många procent av frågorna som ska vara rätt på "
+                               "första försöket för godkänt, till exempel pass_mark: 80")
+        if isinstance(pass_mark, bool) or not isinstance(pass_mark, int) or not 1 <= pass_mark <= 100:
+            self.fail("filen", f"pass_mark ska vara ett heltal från 1 till 100 (procent), inte '{pass_mark}'")
         from .settings import today as settings_today
         default_today = self.date(raw.get("today") or settings_today(), "filen", "today")
         scenarios, seen = [], set()
@@ -172,7 +218,7 @@ class _Loader:
                 self.fail(f"övningsfall '{sc.id}'", "id:t används redan av ett annat övningsfall")
             seen.add(sc.id)
             scenarios.append(sc)
-        return ScenarioSet(str(raw["id"]), str(raw["title"]), g.id, tuple(scenarios), self.path)
+        return ScenarioSet(str(raw["id"]), str(raw["title"]), g.id, tuple(scenarios), self.path, pass_mark)
 
     def scenario(self, s: dict, index: int, default_today: dt.date) -> Scenario:
         g = self.g
@@ -227,6 +273,19 @@ class _Loader:
         # Answers that the rules make irrelevant are reported by drift(), not here: a change
         # of the guideline must not stop the training from loading.
 
+        unanswered_raw = s.get("unanswered") or {}
+        if not isinstance(unanswered_raw, dict):
+            self.fail(item, "unanswered ska vara ett uppslag: frågans id: varför berättelsen lämnar den öppen")
+        unanswered = {}
+        for key, why in unanswered_raw.items():
+            if str(key) not in qs:
+                self.fail(item, f"unanswered: okänd fråga '{key}' (finns inte i riktlinjen)")
+            if str(key) in merged:
+                self.fail(item, f"unanswered: '{key}' har ett svar under answers eller dates; ta bort det ena")
+            if not str(why or "").strip():
+                self.fail(item, f"unanswered: skriv varför berättelsen lämnar '{key}' obesvarad")
+            unanswered[str(key)] = self.text(why, item)
+
         raw_questions = s.get("questions")
         if not isinstance(raw_questions, list) or not raw_questions:
             self.fail(item, "'questions' saknas eller är tom: ange minst en fråga")
@@ -237,8 +296,8 @@ class _Loader:
                 self.fail(item, f"fråge-id '{tq.id}' används två gånger; ge frågorna egna id med 'id:'")
             qids.add(tq.id)
             questions.append(tq)
-        return Scenario(sid, str(s["title"]).strip(), str(s["story"]).strip(), merged,
-                        tuple(k for k in dates_raw), decision, today, tuple(questions))
+        return Scenario(sid, self.text(s["title"], item), self.text(s["story"], item), merged,
+                        tuple(k for k in dates_raw), decision, today, tuple(questions), unanswered)
 
     def question(self, q: Any, sitem: str, index: int, answers: dict) -> TrainingQuestion:
         g = self.g
@@ -254,7 +313,10 @@ class _Loader:
         if "expected" not in q:
             self.fail(item, "'expected' saknas")
         expected, rule_id = q["expected"], None
-        if kind == "classification":
+        options, several = (), False
+        if kind == "choice":
+            options, several, expected = self.choice(q, item)
+        elif kind == "classification":
             labels = {k: v for k, v in g.classification_labels.items() if k != "ej_bedomd"}
             if expected not in labels:
                 self.fail(item, f"okänd bedömning '{expected}' (tillåtna: {', '.join(labels)})")
@@ -274,11 +336,53 @@ class _Loader:
             anchor = rule.from_question or rule.date_question
             if anchor not in answers:
                 self.fail(item, f"fristen kan inte räknas ut: övningsfallet saknar datum för '{anchor}' under dates")
+        if kind == "choice" and not q.get("section"):
+            self.fail(item, "'section' saknas: en flervalsfråga gäller ett avsnitt i riktlinjen, och svaren "
+                            "hämtas ur dess text")
+        if kind == "choice" and not str(q.get("prompt") or "").strip():
+            self.fail(item, "'prompt' saknas: skriv frågan som deltagaren ska svara på")
         section = str(q.get("section") or (g.deadline(rule_id).section if rule_id else DEFAULT_SECTIONS[kind]))
         if g.section(section) is None:
             self.fail(item, f"okänt avsnitt '{section}' (finns inte under sections i riktlinjen)")
-        return TrainingQuestion(qid, kind, str(q.get("prompt") or QUESTION_KINDS[kind]).strip(), section,
-                                expected, rule_id, str(q.get("explanation") or "").strip())
+        return TrainingQuestion(qid, kind, self.text(q.get("prompt") or QUESTION_KINDS[kind], item), section,
+                                expected, rule_id, self.text(q.get("explanation"), item), options, several)
+
+    def choice(self, q: dict, item: str) -> tuple[tuple[ChoiceOption, ...], bool, Any]:
+        raw = q.get("options")
+        if not isinstance(raw, list) or len(raw) < 2:
+            self.fail(item, "'options' ska vara en lista med minst två svarsalternativ (id, text och, för de "
+                            "rätta, quote: orden ur riktlinjen)")
+        options, seen = [], set()
+        for k, o in enumerate(raw, start=1):
+            if not isinstance(o, dict):
+                self.fail(item, f"svarsalternativ nr {k} ska vara ett uppslag med id och text")
+            oid = str(o.get("id") or "")
+            if not _ID.match(oid):
+                self.fail(item, f"svarsalternativ nr {k}: id saknas eller innehåller annat än a–z, siffror och _")
+            if oid in seen:
+                self.fail(item, f"svarsalternativet '{oid}' står två gånger")
+            seen.add(oid)
+            text = self.text(o.get("text"), item)
+            if not text:
+                self.fail(item, f"svarsalternativet '{oid}': 'text' saknas")
+            options.append(ChoiceOption(oid, text, _norm(o.get("quote") or "")))
+        several = bool(q.get("multiple", False))
+        expected = q["expected"]
+        if several:
+            expected = self.ids(expected, item, {o.id: o.text for o in options}, "svarsalternativ")
+            if not expected:
+                self.fail(item, "expected ska ange minst ett rätt svarsalternativ")
+        elif str(expected) not in seen:
+            self.fail(item, f"okänt svarsalternativ '{expected}' i expected (tillåtna: {', '.join(seen)}); "
+                            "skriv multiple: true om flera alternativ kan vara rätt")
+        else:
+            expected = str(expected)
+        right = set(expected) if several else {expected}
+        for o in options:
+            if o.id in right and not o.quote:
+                self.fail(item, f"svarsalternativet '{o.id}' är rätt enligt expected men saknar quote: skriv de "
+                                "ord i riktlinjens avsnitt som visar att det är rätt")
+        return tuple(options), several, expected
 
 
 def load_scenarios(path: str | os.PathLike | None = None, g: Guideline | None = None,
@@ -351,7 +455,16 @@ def kit_answer(g: Guideline, sc: Scenario, q: TrainingQuestion) -> Any:
         return tuple(required_documents(g, state))
     if q.kind == "consent":
         return tuple(i.action.id for i in state.action_plan if i.action.consent)
+    if q.kind == "choice":
+        right = tuple(o.id for o in q.options if quote_found(g, q.section, o.quote))
+        return right if q.several else (right[0] if len(right) == 1 else right)
     return state.deadline_due(q.deadline)
+
+
+def quote_found(g: Guideline, section_id: str, quote: str) -> bool:
+    """True if the quote stands, word for word, in the section's text in the guideline file."""
+    section = g.section(section_id)
+    return bool(quote) and section is not None and _norm(quote) in _norm(section.text)
 
 
 def choices(g: Guideline, sc: Scenario, q: TrainingQuestion) -> list[tuple[str, str]]:
@@ -364,13 +477,34 @@ def choices(g: Guideline, sc: Scenario, q: TrainingQuestion) -> list[tuple[str, 
         return [(f"{d.title} (avsnitt {d.section})", d.id) for d in g.documents]
     if q.kind == "consent":
         return [(i.action.label, i.action.id) for i in sc.state(g).action_plan]
+    if q.kind == "choice":
+        return [(o.text, o.id) for o in q.options]
     return []
 
 
-def _same(kind: str, a: Any, b: Any) -> bool:
-    if kind in MULTI_KINDS:
+def _same(q: TrainingQuestion, a: Any, b: Any) -> bool:
+    if q.multiple:
         return set(a or ()) == set(b or ())
     return a == b
+
+
+def unanswered_questions(g: Guideline, sc: Scenario, state: CaseState | None = None) -> list[str]:
+    """Questions the caseworker's form shows for this case that the scenario leaves blank
+    without saying why (``unanswered``). A scenario answers everything its story tells."""
+    state = state or sc.state(g)
+    out = []
+    for step in g.steps:
+        if not state.step_applies(step.id):
+            continue
+        for q in step.questions:
+            if q.id in state.answers or q.id in sc.unanswered or q.type in NOT_IN_STORIES:
+                continue
+            if not state.holds(q.relevant):
+                continue
+            if q.requires is not None and not state.holds(q.requires):
+                continue  # the form would refuse an answer now (a consent not given, for example)
+            out.append(q.id)
+    return out
 
 
 def drift(g: Guideline, scenarios: ScenarioSet | Iterable[Scenario]) -> list[str]:
@@ -387,9 +521,21 @@ def drift(g: Guideline, scenarios: ScenarioSet | Iterable[Scenario]) -> list[str
             elif q.requires is not None and not state.holds(q.requires):
                 out.append(f"Övningsfall '{sc.id}': svaret på '{key}' går inte ihop med riktlinjens regler: "
                            f"{q.requires_message or 'villkoret för frågan är inte uppfyllt.'}")
+        for key in unanswered_questions(g, sc, state):
+            out.append(f"Övningsfall '{sc.id}': frågan '{key}' ({g.questions[key].label}) visas i fallet men "
+                       "har inget svar. Svara som berättelsen säger, eller skriv under unanswered varför "
+                       "berättelsen lämnar den öppen.")
+        for key in sc.unanswered:
+            if key in sc.answers:
+                out.append(f"Övningsfall '{sc.id}': '{key}' står både under unanswered och bland svaren.")
         for q in sc.questions:
             live = kit_answer(g, sc, q)
-            if not _same(q.kind, q.expected, live):
+            if q.kind == "choice":
+                for o in q.options:
+                    if o.quote and not quote_found(g, q.section, o.quote):
+                        out.append(f"Övningsfall '{sc.id}', fråga '{q.id}': citatet för svarsalternativet "
+                                   f"'{o.id}' står inte längre i avsnitt {q.section} i riktlinjen: ”{o.quote}”.")
+            if not _same(q, q.expected, live):
                 out.append(f"Övningsfall '{sc.id}', fråga '{q.id}': filen säger {_plain(q.expected)}, "
                            f"men verktyget räknar nu fram {_plain(live)}.")
     return out
@@ -426,7 +572,7 @@ class Feedback:
 
 def _ids_text(labels: dict[str, str], ids: Iterable[str]) -> str:
     ids = list(ids)
-    return "; ".join(labels.get(i, i) for i in ids) if ids else "Inget av alternativen"
+    return "; ".join(labels.get(i, i).rstrip(".") for i in ids) if ids else "Inget av alternativen"
 
 
 def normalise_answer(g: Guideline, sc: Scenario, q: TrainingQuestion, answer: Any) -> Any:
@@ -443,8 +589,8 @@ def normalise_answer(g: Guideline, sc: Scenario, q: TrainingQuestion, answer: An
         except ValueError:
             raise UserError("Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-12-28.") from None
     allowed = {v for _, v in choices(g, sc, q)}
-    if q.kind == "classification":
-        if answer not in allowed:
+    if not q.multiple:
+        if not isinstance(answer, str) or answer not in allowed:
             raise UserError("Välj ett av alternativen först.")
         return answer
     if isinstance(answer, str) or not isinstance(answer, Iterable):
@@ -460,7 +606,7 @@ def evaluate(g: Guideline, sc: Scenario, q: TrainingQuestion, answer: Any) -> Fe
     answer = normalise_answer(g, sc, q, answer)
     state = sc.state(g)
     live = kit_answer(g, sc, q)
-    correct = _same(q.kind, answer, live)
+    correct = _same(q, answer, live)
     law = ""
     if q.kind == "classification":
         given, expected = g.classification_labels[answer], g.classification_labels[live]
@@ -477,6 +623,11 @@ def evaluate(g: Guideline, sc: Scenario, q: TrainingQuestion, answer: Any) -> Fe
         labels = {a.id: a.label for a in g.actions}
         given, expected = _ids_text(labels, answer), _ids_text(labels, live)
         explanation, points = _explain_consent(g, state)
+    elif q.kind == "choice":
+        labels = {o.id: o.text for o in q.options}
+        given = _ids_text(labels, answer if q.several else [answer])
+        expected = _ids_text(labels, live if isinstance(live, tuple) else [live])
+        explanation, points = _explain_choice(g, q)
     else:
         rule = g.deadline(q.deadline)
         given = swedish_date(answer, weekday=True)
@@ -493,14 +644,45 @@ def evaluate(g: Guideline, sc: Scenario, q: TrainingQuestion, answer: Any) -> Fe
 
 
 def _explain_classification(g: Guideline, state: CaseState) -> tuple[str, list[str]]:
-    m = [s.indicator.text for s in state.signals if s.indicator.suggests == "misstanke"]
-    b = [s.indicator.text for s in state.signals if s.indicator.suggests == "berattigad"]
-    text = (f"Verktyget föreslår: {state.classification_label}. Förslaget blir misstanke när minst "
-            f"{g.misstanke_min} tecken talar för social dumpning och de är fler än tecknen på en berättigad "
-            "flytt. Förslaget är ett stöd: det är handläggaren som beslutar, med motivering.")
-    points = [f"Talar för social dumpning: {t}" for t in m] + [f"Talar för en berättigad flytt: {t}" for t in b]
-    if not points:
-        points = ["Inga svar i fallet talar för social dumpning eller för en berättigad flytt."]
+    """The suggestion in the guideline's terms (section 1.1 as rules), then the supporting signs."""
+    c, reasons = state.classification, state.reasons
+    lead = f"Verktyget föreslår: {state.classification_label}."
+    if c == "oklart" and reasons and reasons[0].kind == "motstridigt":
+        text = f"{lead} {reasons[0].text}"
+        points, seen = [], set()
+        for outcome, checks in state.outcome_checks:  # what holds, grouped by the outcome it points to
+            for r, holds in zip(outcome.requires, checks):
+                if holds is True and r.text not in seen:
+                    seen.add(r.text)
+                    points.append(f"Stämmer med ”{g.classification_labels[outcome.id]}”: {r.text}")
+    elif c == "oklart":
+        text = f"{lead} Ett villkor i avsnitt 1.1 är inte klarlagt än, så riktlinjen ger inget svar ännu."
+        points = [r.text for r in reasons]
+    elif c == "ej_bedomd":
+        text, points = f"{lead} Fallet saknar svar på bedömningsfrågorna.", []
+    else:
+        text = f"{lead} Alla villkor i avsnitt 1.1 för förslaget är uppfyllda."
+        points = [f"Uppfyllt: {r.text}" for r in reasons]
+    if state.signals:
+        head = ("Stärker misstanken" if c == "misstanke" else
+                "Kan stärka en misstanke men räcker inte ensamt")
+        points += [f"{head} (avsnitt {s.question.section}): {s.indicator.text}" for s in state.signals]
+    text += (" Tecknen i avsnitt 1.1.1, 1.1.2.2 och 1.1.3 kan stärka en misstanke men skapar ingen på egen hand. "
+             "Förslaget är ett stöd: det är handläggaren som beslutar, med motivering.")
+    if state.decision:
+        text += f" Registrerat beslut i fallet: {g.decision_options[state.decision]}."
+    return text, points
+
+
+def _explain_choice(g: Guideline, q: TrainingQuestion) -> tuple[str, list[str]]:
+    section = g.section(q.section)
+    text = f"Svaret står i riktlinjens text, avsnitt {section.id} {section.title}."
+    points = []
+    for o in q.options:
+        if quote_found(g, q.section, o.quote):
+            points.append(f"{o.text.rstrip('.')} – ja, riktlinjen säger: ”{o.quote}”.")
+        else:
+            points.append(f"{o.text.rstrip('.')} – nej, det står inte i avsnitt {section.id}.")
     return text, points
 
 
@@ -572,9 +754,7 @@ def _explain_deadline(g: Guideline, state: CaseState, rule) -> tuple[str, list[s
         anchor = qs[rule.from_question].label
         text = f"{rule.label} räknas från ”{anchor}”: {swedish_date(start, weekday=True)}."
         if rule.workdays:
-            n = rule.workdays
-            points.append(f"Räkna {n} {'arbetsdag' if n == 1 else 'arbetsdagar'} framåt. Lördagar, söndagar "
-                          "och helgdagar räknas inte.")
+            points.append(f"Räkna {rule.period_text} framåt. Lördagar, söndagar och helgdagar räknas inte.")
             day = start + dt.timedelta(days=1)
             while day < due:
                 if is_closed_day(day):
@@ -584,14 +764,7 @@ def _explain_deadline(g: Guideline, state: CaseState, rule) -> tuple[str, list[s
                 day += dt.timedelta(days=1)
         else:
             raw = add_months(start, rule.months) + dt.timedelta(weeks=rule.weeks, days=rule.days)
-            period = []
-            if rule.months:
-                period.append(f"{rule.months} {'månad' if rule.months == 1 else 'månader'}")
-            if rule.weeks:
-                period.append(f"{rule.weeks} veckor")
-            if rule.days:
-                period.append(f"{rule.days} dagar")
-            points.append(_cap(f"{' och '.join(period)} senare är {swedish_date(raw, weekday=True)} "
+            points.append(_cap(f"{rule.period_text} senare är {swedish_date(raw, weekday=True)} "
                                "(lag 1930:173, 1 §)."))
             day = raw
             while day < due:
@@ -652,6 +825,33 @@ class Score:
     def percent(self) -> int:
         return round(100 * self.correct_count / self.answered_count) if self.answered_count else 0
 
+    @property
+    def pass_mark(self) -> int:
+        return self.scenarios.pass_mark
+
+    @property
+    def total_percent(self) -> int:
+        """Right on the first try, out of every question in the training (not only those answered)."""
+        return round(100 * self.correct_count / self.total) if self.total else 0
+
+    @property
+    def passed(self) -> bool:
+        """The pass mark (percent of all questions right on the first try) is reached. Exact: no rounding up."""
+        return self.total > 0 and 100 * self.correct_count >= self.pass_mark * self.total
+
+    @property
+    def needed(self) -> int:
+        """How many questions must be right on the first try to pass."""
+        return -(-self.pass_mark * self.total // 100)
+
+    def pass_text(self) -> str:
+        head = (f"Gränsen för godkänt är {self.pass_mark} % av alla frågor rätt på första försöket, det vill säga "
+                f"{self.needed} av {self.total} frågor.")
+        if self.passed:
+            return f"{head} Du har {self.correct_count} rätt ({self.total_percent} %): gränsen är nådd, godkänt."
+        return (f"{head} Du har {self.correct_count} rätt ({self.total_percent} %): gränsen är inte nådd "
+                f"än.")
+
     def scenarios_done(self) -> list[Scenario]:
         return [s for s in self.scenarios.scenarios if all((s.id, q.id) in self.results for q in s.questions)]
 
@@ -672,7 +872,7 @@ class Score:
         if review:
             names = ", ".join(f"{s} {g.section(s).title}" for s in review)
             text += f" Läs gärna igen: {names}."
-        return text
+        return f"{text} {self.pass_text()}"
 
 
 # ---- certificate ------------------------------------------------------------------------
@@ -714,6 +914,10 @@ def certificate_html(name: str, score: Score, g: Guideline | None = None, *, dat
         "<h2>Resultat</h2>",
         f"<p>{score.correct_count} av {score.answered_count} besvarade frågor rätt på första försöket "
         f"({score.percent} %). Det finns {score.total} frågor i övningen.</p>",
+        f'<p class="dk-cert-pass"><strong>{"Godkänt" if score.passed else "Inte godkänt än"}.</strong> '
+        f"Gränsen för godkänt är {score.pass_mark} % av alla frågor rätt på första försöket "
+        f"({score.needed} av {score.total}). Resultatet är {score.correct_count} av {score.total} "
+        f"({score.total_percent} %), så gränsen är {'nådd' if score.passed else 'inte nådd'}.</p>",
     ]
     if done:
         parts.append(f"<h2>Genomförda övningsfall ({len(done)} av {len(score.scenarios.scenarios)})</h2><ul>")
@@ -729,3 +933,56 @@ def certificate_html(name: str, score: Score, g: Guideline | None = None, *, dat
     doc = Document(title="Utbildningsintyg", body_html="\n".join(parts), diarienummer="", date=date,
                    letterhead=Letterhead(municipality=settings.municipality, body=settings.social_services))
     return to_html(doc)
+
+
+# ---- slides ---------------------------------------------------------------------------
+
+#: Cell metadata that marks the notebook cell standing for every scenario in the file.
+SLIDES_MARK = {"dumpning": {"slides": "scenarios"}}
+
+
+def _marked(cell) -> bool:
+    return (cell.get("metadata", {}).get("dumpning") or {}).get("slides") == "scenarios"
+
+
+def expand_notebook(nb, scenarios: ScenarioSet | None = None):
+    """One slide per scenario in the file, in place of the marked cell.
+
+    The training notebook has a single cell ``app.scenarios()`` marked with SLIDES_MARK: run as
+    it is (JupyterLab, nbclient, the app's Voilà page) it shows every scenario one after the
+    other. For the slides it becomes one cell ``app.scenario("<id>")`` per scenario, each its
+    own slide, so a scenario added to the file gets its slide without editing the notebook.
+    A broken scenario file leaves the cell as it is: the cell then shows the problem.
+    """
+    import nbformat
+
+    if not any(_marked(c) for c in nb.cells):
+        return nb
+    try:
+        scenarios = scenarios or default_scenarios()
+    except GuidelineError:
+        return nb
+    cells = []
+    for cell in nb.cells:
+        if not _marked(cell):
+            cells.append(cell)
+            continue
+        for sc in scenarios.scenarios:
+            new = nbformat.v4.new_code_cell(f'app.scenario("{sc.id}")')
+            new.metadata = {"slideshow": {"slide_type": "slide"}, "dumpning": {"scenario": sc.id}}
+            cells.append(new)
+    nb.cells = cells
+    return nb
+
+
+try:  # the slides template (voila/templates/dumpning_reveal/conf.json) runs this before the notebook
+    from nbconvert.preprocessors import Preprocessor as _Preprocessor
+except ImportError:  # pragma: no cover - nbconvert is a dependency of the kit
+    _Preprocessor = object
+
+
+class ScenarioSlides(_Preprocessor):
+    """nbconvert preprocessor: :func:`expand_notebook` on the notebook about to be shown as slides."""
+
+    def preprocess(self, nb, resources):
+        return expand_notebook(nb), resources

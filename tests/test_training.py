@@ -39,7 +39,7 @@ def scenarios(g):
 # ---- the scenario file ---------------------------------------------------------------
 
 def test_the_file_covers_the_cases_the_trainers_asked_for(scenarios):
-    assert len(scenarios.scenarios) >= 8
+    assert len(scenarios.scenarios) >= 12
     by_id = {s.id: s for s in scenarios.scenarios}
     themes = {
         "kontrakt_familj": lambda s: s.answers["form"] == "socialt_kontrakt" and s.answers["barn_i_hushallet"] == "ja",
@@ -50,6 +50,16 @@ def test_the_file_covers_the_cases_the_trainers_asked_for(scenarios):
         "vill_stanna": lambda s: s.answers["vill_atervanda"] == "nej",
         "folkbokforing_slakting": lambda s: s.answers["folkbokford_hos_annan"] == "ja",
         "inga_tecken": lambda s: True,
+        # The receiving side of 1.1: a request under 2 a kap. 10 § that another municipality sent us.
+        "inkommen_begaran": lambda s: s.answers["formell_begaran_inkommen"] == "ja"
+        and "inkommen_begaran_datum" in s.answers and s.question("steps").expected == ("inkommen_begaran",),
+        # The caseworker's decision drives the plan, whatever the suggestion.
+        "registrerad_misstanke": lambda s: s.decision == "misstanke" and s.question("classification").expected == "oklart"
+        and set(s.question("steps").expected) == {"kontakt", "aterforing"},
+        "beslut_inte_dumpning": lambda s: s.decision == "inte_dumpning" and s.question("steps").expected == (),
+        # 1.1.2 and 1.1.2.1: why dumping is unacceptable, for the individual and for children.
+        "individperspektiv": lambda s: {q.section for q in s.questions if q.kind == "choice"} == {"1.1.2", "1.1.2.1"}
+        and s.answers["barn_i_hushallet"] == "ja",
     }
     for sid, check in themes.items():
         assert check(by_id[sid]), sid
@@ -78,9 +88,54 @@ def test_every_expected_answer_agrees_with_the_kit(g, scenarios, sid, qid):
         assert {s.id for s in g.steps if s.applies is not None and state.step_applies(s.id)} == set(q.expected)
     elif q.kind == "consent":
         assert {i.action.id for i in state.action_plan if i.action.consent} == set(q.expected)
+    elif q.kind == "choice":
+        # The answer key is the guideline's own text: the right options quote the cited section.
+        text = " ".join(g.section(q.section).text.split())
+        right = {o.id for o in q.options if o.quote and o.quote in text}
+        assert right == (set(q.expected) if q.several else {q.expected})
+        assert all(not o.quote for o in q.options if o.id not in right)
     else:
         assert set(tr.required_documents(g, state)) == set(q.expected)
     assert tr.evaluate(g, sc, q, q.expected).correct
+
+
+@pytest.mark.parametrize("sid", [s["id"] for s in RAW["scenarios"]])
+def test_every_scenario_answers_every_question_its_story_shows(g, scenarios, sid):
+    """Complete answers: every question the caseworker's form shows for the case is answered,
+    or the scenario says why the story leaves it open (an event that has not happened yet)."""
+    sc = scenarios.scenario(sid)
+    state = sc.state(g)
+    shown = [q for st in g.steps if state.step_applies(st.id) for q in st.questions
+             if state.holds(q.relevant) and (q.requires is None or state.holds(q.requires)) and q.type != "kommun"]
+    blank = [q.id for q in shown if q.id not in state.answers and q.id not in sc.unanswered]
+    assert blank == []
+    assert tr.unanswered_questions(g, sc) == []
+    for qid in g.classification_questions:  # the questions section 1.1's rules name, never left open
+        assert qid in state.answers, qid
+    assert set(sc.unanswered) <= {q.id for q in shown}, "unanswered names a question the form does not show"
+
+
+def test_skyddad_flytt_is_answered_as_its_story_says(g, scenarios):
+    sc = scenarios.scenario("skyddad_flytt")
+    # She met the social worker the day she came, whose name and number she had from the planning.
+    assert sc.answers["sokte_hjalp_direkt"] == "ja" and sc.answers["fick_kontaktuppgifter"] == "ja"
+    assert not sc.unanswered
+    state = sc.state(g)
+    assert state.classification == "berattigad"
+    assert [r.text for r in state.reasons] == [r.text for r in g.outcomes[1].requires]
+    # The everyday facts of 1.1.3 are there, and they do not outvote the cooperation.
+    assert {s.question.id for s in state.signals} == {"fick_kontaktuppgifter", "sokte_hjalp_direkt"}
+
+
+def test_a_blank_question_is_reported_as_drift(g, tmp_path):
+    raw = yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))
+    sc = next(s for s in raw["scenarios"] if s["id"] == "skyddad_flytt")
+    del sc["answers"]["sokte_hjalp_direkt"]
+    raw["scenarios"] = [sc]
+    problems = tr.drift(g, tr.load_scenarios(_write(tmp_path, raw), g))
+    assert problems == ["Övningsfall 'skyddad_flytt': frågan 'sokte_hjalp_direkt' (Sökte personen hjälp hos oss "
+                        "kort efter ankomsten?) visas i fallet men har inget svar. Svara som berättelsen säger, "
+                        "eller skriv under unanswered varför berättelsen lämnar den öppen."]
 
 
 def test_no_drift_between_the_file_and_the_kit(g, scenarios):
@@ -107,19 +162,44 @@ def _guideline_copy(tmp_path, edit):
 
 def test_a_rule_change_in_the_guideline_shows_up_as_drift(tmp_path):
     def two_months(raw):
-        next(d for d in raw["deadlines"] if d["id"] == "svar_pa_begaran")["months"] = 2
+        for d in raw["deadlines"]:
+            if d["id"] in ("svar_pa_begaran", "svar_pa_inkommen_begaran"):
+                d["months"] = 2
 
     g2 = _guideline_copy(tmp_path, two_months)
     problems = tr.drift(g2, tr.load_scenarios(SCENARIOS, g2))
     assert any("'aldre_vard', fråga 'deadline'" in p for p in problems)
     assert any("'stodboende_jul', fråga 'deadline'" in p for p in problems)
+    assert any("'inkommen_begaran', fråga 'deadline'" in p for p in problems)
 
-    def stricter(raw):
-        raw["classification"]["misstanke_min"] = 20
+    sc = tr.load_scenarios(SCENARIOS, g2)
+    older = sc.scenario("aldre_vard")
+    # Training states the period from the rule, never a fixed "en månad".
+    assert "två månader" in older.question("documentation").explanation
+    fb = tr.evaluate(g2, older, older.question("deadline"), "2026-12-15")
+    assert any(p.startswith("Två månader senare är ") for p in fb.points)
+    texts = [t for s in sc.scenarios for t in (s.story, *(q.explanation for q in s.questions))]
+    assert not [t for t in texts if "en månad" in t]
+
+    def stricter(raw):  # a municipality that also requires ongoing bistånd for a suspicion
+        cls = raw["classification"]["outcomes"][0]
+        cls["requires"].append({"when": {"question": "pagaende_bistand", "equals": "ja"},
+                                "text": "Personen hade pågående bistånd.", "ask": "Ta reda på om personen hade bistånd."})
 
     g3 = _guideline_copy(tmp_path, stricter)
     problems = tr.drift(g3, tr.load_scenarios(SCENARIOS, g3))
-    assert any("fråga 'classification'" in p for p in problems)
+    assert "Övningsfall 'etablering', fråga 'classification': filen säger misstanke, men verktyget räknar nu fram " \
+           "oklart." in problems
+
+    def reworded(raw):  # 1.1.2.1 reworded: a quote in the answer key no longer stands in the text
+        sec = next(s for s in raw["sections"] if s["id"] == "1.1.2.1")
+        sec["text"] = sec["text"].replace("rycks bort från sitt sociala sammanhang", "lämnar sitt sammanhang")
+
+    g4 = _guideline_copy(tmp_path, reworded)
+    problems = tr.drift(g4, tr.load_scenarios(SCENARIOS, g4))
+    assert any("'individperspektiv', fråga 'foljder_individ': citatet för svarsalternativet 'sammanhang'" in p
+               for p in problems)
+    assert any("'individperspektiv', fråga 'foljder_individ': filen säger" in p for p in problems)
 
 
 def test_an_answer_that_does_not_count_is_reported(g, tmp_path):
@@ -183,6 +263,10 @@ def _one(**changes):
     return raw
 
 
+CHOICE = {"id": "val", "kind": "choice", "section": "1.1.2", "prompt": "Varför?", "expected": "ratt",
+          "options": [{"id": "ratt", "text": "Så att det inte blir normaliserat.", "quote": "tillåts bli normaliserat"},
+                      {"id": "fel", "text": "För kostnadens skull."}]}
+
 BROKEN = [
     (lambda: _one(**{"answers.finns_inte": "ja"}), "answers: okänd fråga 'finns_inte'"),
     (lambda: _one(**{"answers.eget_initiativ": "kanske"}), "svaret på 'eget_initiativ'"),
@@ -210,6 +294,18 @@ BROKEN = [
      "okänt avsnitt '9.9'"),
     (lambda: _one(questions=[{"kind": "classification", "expected": "misstanke"},
                              {"kind": "classification", "expected": "misstanke"}]), "används två gånger"),
+    (lambda: _one(**{"unanswered.finns_inte": "Har inte hänt."}), "unanswered: okänd fråga 'finns_inte'"),
+    (lambda: _one(**{"unanswered.kontakt_datum": "Har inte hänt."}), "'kontakt_datum' har ett svar"),
+    (lambda: _one(**{"unanswered.skrivelse_skickad": " "}), "skriv varför berättelsen lämnar 'skrivelse_skickad'"),
+    (lambda: _one(story="Svar inom {period:snart}."), "okänd tidsfrist 'snart' i {period:snart}"),
+    (lambda: _one(questions=[dict(CHOICE, options=CHOICE["options"][:1])]), "minst två svarsalternativ"),
+    (lambda: _one(questions=[dict(CHOICE, expected="kanske")]), "okänt svarsalternativ 'kanske'"),
+    (lambda: _one(questions=[dict(CHOICE, expected="fel")]), "saknar quote"),
+    (lambda: _one(questions=[dict(CHOICE, multiple=True, expected=["ratt", "okant"])]),
+     "okänt svarsalternativ-id 'okant'"),
+    (lambda: _one(questions=[{k: v for k, v in CHOICE.items() if k != "section"}]), "'section' saknas"),
+    (lambda: _one(questions=[{k: v for k, v in CHOICE.items() if k != "prompt"}]), "'prompt' saknas"),
+    (lambda: _one(questions=[dict(CHOICE, options=[CHOICE["options"][0], CHOICE["options"][0]])]), "står två gånger"),
 ]
 
 
@@ -239,6 +335,14 @@ def test_file_level_errors(g, tmp_path):
         tr.load_scenarios(bad, g)
     with pytest.raises(tr.ScenarioError, match="finns inte"):
         tr.load_scenarios(tmp_path / "saknas.yaml", g)
+    for mark, problem in [(None, "'pass_mark' saknas"), (0, "från 1 till 100"), (101, "från 1 till 100"),
+                          ("80 %", "från 1 till 100"), (True, "från 1 till 100")]:
+        raw = yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))
+        raw.pop("pass_mark")
+        if mark is not None:
+            raw["pass_mark"] = mark
+        with pytest.raises(tr.ScenarioError, match=problem):
+            tr.load_scenarios(_write(tmp_path, raw), g)
 
 
 def test_default_scenarios_follow_the_guideline(monkeypatch):
@@ -268,6 +372,55 @@ def test_feedback_quotes_the_guideline_section_from_the_file(g, scenarios):
     assert classification.expected == g.classification_labels["misstanke"]
     assert any("Personen hade pågående bistånd" in p for p in classification.points)
     assert classification.section_text == g.section("1.1.1").text
+
+
+def test_classification_feedback_explains_the_rules_not_a_count(g, scenarios):
+    sc = scenarios.scenario("kontrakt_familj")
+    fb = tr.evaluate(g, sc, sc.question("classification"), "inga_tecken")
+    assert not fb.correct
+    assert "Alla villkor i avsnitt 1.1 för förslaget är uppfyllda" in fb.explanation
+    assert "skapar ingen på egen hand" in fb.explanation and "Fastställd social dumpning" in fb.explanation
+    rules = [f"Uppfyllt: {r.text}" for r in g.outcomes[0].requires]
+    assert list(fb.points[:len(rules)]) == rules
+    assert "Stärker misstanken (avsnitt 1.1.2.2): Personen hänvisades till en hyresvärd i kommunen." in fb.points
+    assert not re.search(r"\d+ tecken|minst", fb.explanation)
+
+    # Facts that rule out every outcome: each is named with the outcome it points to.
+    sc = scenarios.scenario("registrerad_misstanke")
+    fb = tr.evaluate(g, sc, sc.question("classification"), "oklart")
+    assert fb.correct and fb.explanation.startswith("Verktyget föreslår: Oklart – utred vidare. " + g.conflict_text)
+    assert "Stämmer med ”Misstanke om social dumpning”: Personen tog inte själv initiativet till flytten." in fb.points
+    assert "Stämmer med ”Inga tecken på social dumpning”: Personen har själv uttryckt en vilja att flytta hit." \
+        in fb.points
+    assert any(p.startswith("Kan stärka en misstanke men räcker inte ensamt (avsnitt 1.1.2.2)") for p in fb.points)
+
+    # An unknown necessary fact: what to find out.
+    unknown = tr.Scenario(sc.id, sc.title, sc.story, {**sc.answers, "egen_vilja": "vet_ej"}, sc.dates, None,
+                          sc.today, sc.questions)
+    fb = tr.evaluate(g, unknown, sc.question("classification"), "misstanke")
+    assert not fb.correct and "inte klarlagt" in fb.explanation
+    assert "Ta reda på om personen själv har uttryckt en vilja att flytta hit." in fb.points
+
+
+def test_choice_feedback_quotes_the_section(g, scenarios):
+    sc = scenarios.scenario("individperspektiv")
+    q = sc.question("foljder_individ")
+    assert q.multiple and [label for label, _ in tr.choices(g, sc, q)][0] == q.options[0].text
+    fb = tr.evaluate(g, sc, q, ["traumatisk", "battre_ekonomi"])
+    assert not fb.correct and fb.section_id == "1.1.2.1" and fb.section_text == g.section("1.1.2.1").text
+    assert ("Personen rycks bort från sitt sociala sammanhang – ja, riktlinjen säger: ”individerna rycks bort "
+            "från sitt sociala sammanhang”.") in fb.points
+    assert "Personen får oftast bättre ekonomi i den nya kommunen – nej, det står inte i avsnitt 1.1.2.1." in fb.points
+    assert tr.evaluate(g, sc, q, list(reversed(q.expected))).correct  # order does not matter
+    single = sc.question("barnkonventionen")
+    assert not single.multiple
+    assert tr.evaluate(g, sc, single, "artikel_3").correct
+    assert not tr.evaluate(g, sc, single, "artikel_12").correct
+    for bad in (["artikel_3"], "artikel_99", None):
+        with pytest.raises(UserError):
+            tr.evaluate(g, sc, single, bad)
+    with pytest.raises(UserError):
+        tr.evaluate(g, sc, q, ["traumatisk", "hittepa"])
 
 
 def test_feedback_explains_consent_and_documents(g, scenarios):
@@ -337,6 +490,58 @@ def test_certificate_escapes_the_name_and_holds_no_other_personal_data(g, scenar
         assert sc.answers.get("namn", "§") not in html
         assert sc.paragraphs[0] not in html
     assert "testhandlaggare" not in html  # the logged-in user is not written on it
+
+
+def _pass_file(tmp_path, mark: int) -> Path:
+    raw = yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))
+    raw["pass_mark"] = mark
+    return _write(tmp_path, raw)
+
+
+def _right(g, scenarios, n: int) -> tr.Score:
+    """A score with the first n questions of the file right and the rest wrong, all answered."""
+    score, k = tr.Score(scenarios), 0
+    for sc in scenarios.scenarios:
+        for q in sc.questions:
+            live = tr.kit_answer(g, sc, q)
+            if k >= n:  # a wrong answer of the right type
+                if q.kind == "deadline":
+                    live = dt.date(2030, 1, 1)
+                elif q.multiple:
+                    live = [] if live else [v for _, v in tr.choices(g, sc, q)][:1]
+                else:
+                    live = next(v for _, v in tr.choices(g, sc, q) if v != live)
+            fb = tr.evaluate(g, sc, q, live)
+            assert fb.correct == (k < n), (sc.id, q.id)
+            score.record(sc, q, fb)
+            k += 1
+    return score
+
+
+def test_certificate_states_the_pass_mark_from_the_file(g, tmp_path):
+    scenarios = tr.load_scenarios(_pass_file(tmp_path, 75), g)
+    total = scenarios.question_count
+    needed = -(-75 * total // 100)
+    at = _right(g, scenarios, needed)
+    assert at.passed and at.pass_mark == 75 and at.needed == needed
+    html = tr.certificate_html("Kim Övningsdal", at, g, date=dt.date(2026, 11, 27))
+    text = re.sub(r"<[^>]+>", " ", html)
+    assert "Godkänt." in text and "Gränsen för godkänt är 75 % av alla frågor rätt på första försöket" in text
+    assert f"({needed} av {total})" in text and "så gränsen är nådd" in text
+    below = _right(g, scenarios, needed - 1)
+    assert not below.passed
+    text = re.sub(r"<[^>]+>", " ", tr.certificate_html("Kim Övningsdal", below, g))
+    assert "Inte godkänt än." in text and "så gränsen är inte nådd" in text and "75 %" in text
+    assert "gränsen är inte nådd än" in below.summary(g)
+    # Another mark in the file, the same answers: the certificate follows the file.
+    strict = tr.load_scenarios(_pass_file(tmp_path, 100), g)
+    score = _right(g, strict, needed)
+    assert not score.passed and "100 %" in tr.certificate_html("Kim Övningsdal", score, g)
+    # Answering only some questions never passes on a high percentage of those answered.
+    few = tr.Score(scenarios)
+    sc = scenarios.scenarios[0]
+    few.record(sc, sc.questions[0], tr.evaluate(g, sc, sc.questions[0], tr.kit_answer(g, sc, sc.questions[0])))
+    assert few.percent == 100 and not few.passed
 
 
 @pytest.mark.parametrize("name,problem", [("", "Skriv ditt namn"), ("   ", "Skriv ditt namn"),

@@ -13,8 +13,8 @@ import ipywidgets as w
 
 from ..errors import UserError
 from ..guideline import Guideline, default_guideline
-from ..training import (MULTI_KINDS, Feedback, Scenario, ScenarioSet, Score, TrainingQuestion, certificate_html,
-                        choices, default_scenarios, drift, evaluate, swedish_date)
+from ..training import (Feedback, Scenario, ScenarioSet, Score, TrainingQuestion, certificate_html, choices,
+                        default_scenarios, drift, evaluate, swedish_date)
 from .common import esc, message
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,10 @@ CSS = """<style>
 .dk-train .widget-radio-box label, .dk-train .widget-checkbox label, .dk-train .widget-label-basic {
   white-space: normal; height: auto; line-height: 1.35; color: #1b1b1b; }
 .dk-train .widget-radio-box label { padding: 3px 0; font-size: 16px; }
+.dk-train .widget-radio-box label, .dk-train .widget-checkbox label.widget-label-basic {
+  display: flex; align-items: flex-start; }
+.dk-train .widget-radio-box label input, .dk-train .widget-checkbox label.widget-label-basic input {
+  flex: none; margin: 4px 8px 0 0; }
 .dk-train .widget-checkbox label, .dk-train .widget-checkbox .widget-label-basic span { font-size: 16px; }
 .dk-train table { font-size: 16px; }
 .dk-train .dk-story p { max-width: 46em; }
@@ -143,16 +147,18 @@ class QuestionView:
         g = app.g
         total = len(sc.questions)
         hint = KIND_HINTS.get(q.kind, "")
+        if q.kind == "choice":
+            hint = ("Kryssa i alla alternativ som stämmer." if q.multiple else "Välj det alternativ som stämmer.")
         if q.kind == "deadline":
             rule = g.deadline(q.deadline)
             hint = f"Fristen gäller: {rule.label}. Välj den sista dagen."
         header = w.HTML(f'<h3>Fråga {number} av {total}: {esc(q.prompt)}</h3><p class="dk-hint">{esc(hint)}</p>')
         opts = choices(g, sc, q)
         self.checkboxes: list[tuple[w.Checkbox, str]] = []
-        if q.kind == "classification":
+        if q.kind in ("classification", "choice") and not q.multiple:
             self.input = w.RadioButtons(options=opts, value=None, description="Ditt svar:",
                                         style={"description_width": "initial"}, layout=w.Layout(width="auto"))
-        elif q.kind in MULTI_KINDS:
+        elif q.multiple:
             # Checkboxes rather than a multi-select list: each option has its own label and
             # works with Tab and Space, without Ctrl-click.
             self.checkboxes = [(w.Checkbox(value=False, description=label, indent=False,
@@ -170,7 +176,7 @@ class QuestionView:
         self.box.add_class(f"dk-q-{sc.id}-{q.id}")
 
     def value(self):
-        if self.q.kind in MULTI_KINDS:
+        if self.q.multiple:
             return [v for c, v in self.checkboxes if c.value]
         return self.input.value
 
@@ -277,7 +283,7 @@ class TrainingApp:
         if len(sc.questions) > 1:
             pick = w.Dropdown(options=[(f"Fråga {i}: {q.prompt}", q.id) for i, q in enumerate(sc.questions, start=1)],
                               value=sc.questions[0].id, description="Visa fråga:",
-                              style={"description_width": "initial"}, layout=w.Layout(width="auto"))
+                              style={"description_width": "initial"}, layout=w.Layout(width="auto", max_width="30em"))
             nxt = w.Button(description="Nästa fråga", tooltip="Gå till nästa fråga i övningsfallet")
             ids = list(number)
 
@@ -302,6 +308,10 @@ class TrainingApp:
         except KeyError:
             return _panel(w.HTML(message("error", f"Övningsfallet '{scenario_id}' finns inte i övningsfilen.")))
         return _panel(self.scenario_widget(sc), cls="dk-scenario")
+
+    def scenarios_panel(self) -> w.VBox:
+        """Every scenario in the file, one after the other (the slides show one per slide)."""
+        return w.VBox([self.scenario(s.id) for s in self.scenarios.scenarios], layout=w.Layout(width="100%"))
 
     def scenario_picker(self) -> w.VBox:
         """Every scenario in the file, chosen from a list (new scenarios appear here by themselves)."""
