@@ -523,3 +523,11 @@ def test_three_valued_reading():
     assert evaluate3({"any": [{"question": "x", "equals": "nej"}, {"question": "u", "equals": "ja"}]}, a) is None
     assert evaluate3({"any": [{"question": "x", "equals": "nej"}, {"question": "x", "equals": "nej"}]}, a) is False
     assert evaluate3({"all": [{"question": "u", "equals": "ja"}, {"question": "u", "equals": "ja"}]}, a) is None
+
+
+def test_a_step_whose_condition_names_itself_does_not_apply():
+    g = dataclasses.replace(G, steps=tuple(dataclasses.replace(s, applies={"step_applies": "bostad"})
+                                           if s.id == "bostad" else s for s in G.steps))
+    st = state(DUMPING, decision="faststalld", g=g)
+    assert st.step_applies("bostad") is False and st.step_applies("kontakt") is True
+    assert "hembesok" not in items(st)

@@ -278,3 +278,54 @@ def test_case_properties():
     assert c.diarienummer == "SN 2026/1" and not c.closed and c.status == "oppet" and c.version == 0
     assert Case().diarienummer == "" and Case().answers == {} and Case().decision is None
     assert Case(status="avslutat").closed
+
+
+# ---- edges found by `make mutation` ---------------------------------------------------------------
+
+def test_a_huge_number_is_refused_without_pythons_own_message():
+    msg = "Värdet är för långt. Kontrollera vad som står i fältet."
+    for call in (lambda: parse_date(10 ** 5000), lambda: normalise_personnummer(10 ** 5000),
+                 lambda: clean_value(Q("tidigare_kommun"), 10 ** 5000)):
+        with pytest.raises(ValueError) as e:
+            call()
+        assert str(e.value) == msg
+
+
+def test_a_long_wrong_date_is_shortened_after_20_characters():
+    with pytest.raises(ValueError) as e:
+        parse_date("y" * 21)
+    assert str(e.value).startswith("”" + "y" * 20 + "…” är inte ett datum.")
+
+
+def test_a_label_ending_in_a_question_mark_reads_as_part_of_the_sentence():
+    import dataclasses
+    steps = tuple(dataclasses.replace(s, questions=tuple(
+        dataclasses.replace(q, label="När flyttade personen hit?") if q.id == "ankomstdatum" else
+        dataclasses.replace(q, label="När kontaktade personen oss?") if q.id == "forsta_kontakt" else q
+        for q in s.questions)) for s in G.steps)
+    g = dataclasses.replace(G, steps=steps)
+    with pytest.raises(ValidationError) as e:
+        validate_answers(g, {"ankomstdatum": D(2026, 10, 1), "forsta_kontakt": D(2026, 9, 30)}, {"forsta_kontakt"},
+                         today=TODAY)
+    assert e.value.errors == {"forsta_kontakt": "Datumet kan inte vara före när flyttade personen hit (2026-10-01)."}
+    with pytest.raises(ValidationError) as e:
+        validate_answers(g, {"ankomstdatum": D(2026, 10, 5), "forsta_kontakt": D(2026, 10, 2)}, {"ankomstdatum"},
+                         today=TODAY)
+    assert e.value.errors == {"ankomstdatum": "Datumet kan inte vara efter när kontaktade personen oss (2026-10-02)."}
+
+
+def test_both_dates_changed_the_message_is_on_the_later_date_only():
+    errs = errors_of({"ankomstdatum": D(2026, 10, 5), "forsta_kontakt": D(2026, 10, 2)},
+                     {"ankomstdatum", "forsta_kontakt"})
+    assert errs == {"forsta_kontakt": "Datumet kan inte vara före datum då personen flyttade hit (2026-10-05)."}
+
+
+def test_a_wrong_date_gets_its_own_message_not_the_consent_message():
+    errs = errors_of({"motivering_begard_datum": D(2026, 12, 1)}, {"motivering_begard_datum"}, state_factory=factory)
+    assert errs == {"motivering_begard_datum": "Datumet kan inte ligga i framtiden (i dag är det 2026-11-27)."}
+
+
+def test_a_later_date_already_wrong_is_not_reported_twice():
+    # forsta_kontakt is stored; ankomstdatum changes past it while forsta_kontakt is also refused
+    errs = errors_of({"ankomstdatum": D(2026, 10, 5), "forsta_kontakt": "fel"}, {"ankomstdatum", "forsta_kontakt"})
+    assert errs == {"forsta_kontakt": "”fel” är inte ett datum. Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-15."}

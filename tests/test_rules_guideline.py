@@ -441,3 +441,28 @@ def test_guideline_lookups():
     with pytest.raises(KeyError):
         g.question("finns_inte")
     assert dataclasses.replace(g, outcomes=()).classification_questions == ()
+
+
+# ---- edges found by `make mutation` ---------------------------------------------------------------
+
+@pytest.mark.parametrize("kw,text", [({"weeks": 2}, "två veckor"), ({"days": 10}, "tio dagar"),
+                                     ({"workdays": 3}, "tre arbetsdagar"), ({"months": 4}, "fyra månader")])
+def test_a_deadline_says_its_own_period(kw, text):
+    def add(r):
+        r["deadlines"].append({"id": "egen", "label": "Egen", "section": "2.2", "from": "ankomstdatum",
+                               "explanation": "Inom {period} från ankomsten.", **kw})
+    g = load(add)
+    assert g.deadline("egen").explanation == f"Inom {text} från ankomsten."
+    assert g.deadline("egen").period_text == text
+
+
+def test_a_deadline_without_an_id_is_named_in_the_message():
+    msg = fails(lambda r: r["deadlines"].append({"label": "X", "section": "2.2", "from": "ankomstdatum",
+                                                 "months": 1}))
+    assert msg == f"{PATH}: tidsfrist 'None': 'id' saknas"
+
+
+def test_a_law_provision_is_trimmed_and_may_hold_a_colon():
+    g = load(_set(lambda r: question(r, "namn"), "law", "sol2001:  4 kap. 1 §: första stycket "))
+    assert g.question("namn").law == LawRef("sol2001", "4 kap. 1 §: första stycket",
+                                            "sol2001:4 kap. 1 §: första stycket")
