@@ -329,3 +329,44 @@ def test_a_later_date_already_wrong_is_not_reported_twice():
     # forsta_kontakt is stored; ankomstdatum changes past it while forsta_kontakt is also refused
     errs = errors_of({"ankomstdatum": D(2026, 10, 5), "forsta_kontakt": "fel"}, {"ankomstdatum", "forsta_kontakt"})
     assert errs == {"forsta_kontakt": "”fel” är inte ett datum. Skriv datumet som ÅÅÅÅ-MM-DD, till exempel 2026-03-15."}
+
+
+def test_the_own_municipality_is_refused_through_validate_answers():
+    errs = errors_of({"tidigare_kommun": "Bengtsfors"}, {"tidigare_kommun"}, own_code=OWN)
+    assert errs == {"tidigare_kommun": "Välj den kommun som personen flyttade från, inte den egna kommunen."}
+
+
+def test_clearing_a_gated_answer_is_always_allowed():
+    # no consent, and the date of the demand is cleared: nothing to refuse
+    out = validate_answers(G, {"motivering_begard_datum": ""}, {"motivering_begard_datum"}, today=TODAY,
+                           state_factory=factory)
+    assert out == {}
+
+
+def test_stored_dates_that_disagree_do_not_block_saving_another_answer():
+    stored = {"ankomstdatum": D(2026, 10, 5), "forsta_kontakt": D(2026, 10, 2)}
+    out = validate_answers(G, {**stored, "namn": "Test"}, {"namn"}, today=TODAY)
+    assert out == {**stored, "namn": "Test"}
+
+
+def test_an_invalid_answer_does_not_count_as_answered_for_a_gate():
+    """1.1: our answer is registered as sent only with the reasons written; reasons that are refused
+    (too long) are not written."""
+    base = {"formell_begaran_inkommen": "ja", "inkommen_begaran_datum": D(2026, 11, 20),
+            "inkommen_begaran_installning": "accepterar"}
+    errs = errors_of({**base, "inkommen_begaran_motivering": "x" * 10_001, "inkommen_svar_skickat": D(2026, 11, 26)},
+                     {"inkommen_begaran_motivering", "inkommen_svar_skickat"},
+                     state_factory=lambda a: CaseState(G, a, today=TODAY))
+    assert errs == {"inkommen_begaran_motivering": "Texten är för lång: högst 10000 tecken, nu 10001.",
+                    "inkommen_svar_skickat": Q("inkommen_svar_skickat").requires_message}
+
+
+def test_every_changed_date_is_checked_whatever_else_changed():
+    # many cleared fields next to one future date: the date is still checked, in any order
+    cleared = {q: "" for q in ("namn", "handlaggare", "upplevelse", "mellantvang", "kontakt_person", "insats",
+                               "hyresvard_namn", "bedomning_kommentar", "barnens_situation", "observationer",
+                               "rad_givna", "individens_skal", "starkast_anknytning", "mottagare",
+                               "skal_trots_motstand", "barnets_asikt", "stallforetradarens_asikt",
+                               "inkommen_begaran_motivering", "barnperspektiv", "diarienummer")}
+    errs = errors_of({**cleared, "ankomstdatum": D(2026, 12, 1)}, set(cleared) | {"ankomstdatum"})
+    assert errs == {"ankomstdatum": "Datumet kan inte ligga i framtiden (i dag är det 2026-11-27)."}
