@@ -77,7 +77,10 @@ class CaseState:
         """Only the answers to questions that are relevant now. Hidden answers stay stored
         (nothing is lost) but count for nothing, as in XLSForm."""
         qs, eff = self.g.questions, answers
-        for _ in range(6):  # relevance can cascade; a few passes reach the fixed point
+        # Relevance can cascade (2.2 has a chain of seven: bistånd -> begäran -> … -> IVO:s beslut);
+        # a fixed six passes stopped short of it. Relevance only narrows along such chains, so the
+        # fixed point comes within len(answers) + 1 passes; the bound guards against a cycle.
+        for _ in range(len(answers) + 1):
             probe = CaseState(self.g, eff, decision=self.decision, closed=self.closed, today=self.today,
                               _filtered=True)
             new = {k: v for k, v in answers.items() if k not in qs or probe.relevant(qs[k])}

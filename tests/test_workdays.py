@@ -67,3 +67,51 @@ def test_next_open_day_and_workdays():
     assert next_open_day(D(2026, 12, 31)) == D(2027, 1, 4)  # nyårsafton, nyårsdagen (Fri), weekend
     assert add_workdays(D(2026, 11, 27), 1) == D(2026, 11, 30)
     assert add_workdays(D(2026, 12, 23), 1) == D(2026, 12, 28)
+
+
+# ---- hand-computed cases that pin each rule (written for `make mutation`) -------------------
+
+from dumpning_kit.workdays import holiday_name  # noqa: E402
+
+
+@pytest.mark.parametrize("day,name", [
+    (D(2026, 12, 24), "Julafton"),
+    (D(2026, 6, 20), "Midsommardagen"),        # a Saturday: closed anyway, but it is a holiday
+    (D(2026, 4, 3), "Långfredagen"),
+    (D(2026, 1, 1), "Nyårsdagen"),
+    (D(2026, 11, 29), None),                   # an ordinary Sunday has no holiday name
+    (D(2026, 11, 27), None),                   # an ordinary Friday
+    (D(2026, 1, 5), None),                     # trettondagsafton is no holiday under 2 §
+])
+def test_holiday_name_in_swedish(day, name):
+    assert holiday_name(day) == name
+
+
+def test_a_weekday_holiday_is_closed_and_the_next_day_is_open():
+    # nyårsdagen 2026 is a Thursday, 2 January a Friday; 1 May 2026 a Friday
+    assert is_closed_day(D(2026, 1, 1)) and not is_closed_day(D(2026, 1, 2))
+    assert is_closed_day(D(2026, 5, 1)) and next_open_day(D(2026, 5, 1)) == D(2026, 5, 4)
+    assert next_open_day(D(2026, 11, 27)) == D(2026, 11, 27)  # an open day stays
+    assert next_open_day(D(2026, 11, 28)) == D(2026, 11, 30)  # Saturday -> Monday
+
+
+@pytest.mark.parametrize("start,months,expected", [
+    (D(2026, 11, 30), 1, D(2026, 12, 30)),   # month 12: no wrap into a 13th month
+    (D(2026, 12, 31), 2, D(2027, 2, 28)),
+    (D(2026, 1, 15), 11, D(2026, 12, 15)),
+    (D(2026, 1, 15), 12, D(2027, 1, 15)),
+    (D(2026, 1, 15), 23, D(2027, 12, 15)),
+    (D(2026, 1, 15), 24, D(2028, 1, 15)),
+    (D(2026, 5, 30), 1, D(2026, 6, 30)),     # the day number is kept when the month has it
+    (D(2026, 3, 1), -1, D(2026, 2, 1)),
+])
+def test_add_months_month_arithmetic(start, months, expected):
+    assert add_months(start, months) == expected
+
+
+def test_add_workdays_counts_open_days_only():
+    assert add_workdays(D(2026, 11, 27), 0) == D(2026, 11, 27)
+    assert add_workdays(D(2026, 11, 26), 1) == D(2026, 11, 27)   # Thursday -> Friday
+    assert add_workdays(D(2026, 11, 26), 2) == D(2026, 11, 30)   # over the weekend
+    assert add_workdays(D(2026, 11, 27), 5) == D(2026, 12, 4)
+    assert add_workdays(D(2026, 12, 22), 3) == D(2026, 12, 29)   # 23; 24-27 closed; 28, 29
