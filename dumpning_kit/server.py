@@ -36,6 +36,7 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.auth.identity import IdentityProvider, PasswordIdentityProvider
 from jupyter_server.auth.login import LoginFormHandler
 from jupyter_server.base.handlers import APIHandler, JupyterHandler
+from jupyter_server.log import log_request
 from jupyter_server.utils import url_path_join
 from tornado.routing import Matcher, Rule
 from traitlets import Bool, List, Type, Unicode, default
@@ -327,6 +328,7 @@ class DumpningVoila(Voila):
         # jupyter_server's own Host check too (it only knows loopback addresses; ours is in front of it)
         settings["allow_remote_access"] = not is_loopback(self.ip or "")
         settings["local_hostnames"] = sorted(self.host_names())
+        settings["log_function"] = log_request  # jupyter_server's access log: tokens scrubbed from URLs
         return settings
 
     def init_handlers(self):
@@ -347,7 +349,7 @@ class DumpningVoila(Voila):
             elif cls.__name__ in ("LogoutHandler",) or pattern.endswith("/logout"):
                 cls = SwedishLogoutHandler
             if isinstance(cls, type) and issubclass(cls, tornado.web.RequestHandler) \
-                    and not issubclass(cls, (SwedishErrors, tornado.websocket.WebSocketHandler)):
+                    and not issubclass(cls, SwedishErrors) and cls.__name__ != "RequestInfoSocketHandler":
                 cls = _swedish(cls)
             kept.append((pattern, cls, *h[2:]))
         if "arende" in self.apps:

@@ -182,6 +182,8 @@ def test_logout_static_and_unknown_paths_answer_in_swedish_without_500(case_serv
     assert status == 302  # logged out: the cookie no longer opens the app
     log = open(server.log.name).read()
     assert "Uncaught exception" not in log and " 500 " not in log and "Traceback" not in log
+    access = [line for line in log.splitlines() if not line.startswith("http://")]  # but the printed URL
+    assert not [line for line in access if TEST_TOKEN in line]  # scrubbed from the access log, like Jupyter
 
 
 def test_page_close_call_is_accepted_and_stops_the_kernel(case_server):
