@@ -147,10 +147,17 @@ def cmd_coverage(args) -> int:
 
 
 def cmd_serve(args) -> int:
-    from .server import main as serve_main, voila_argv
+    from .server import APPS, NO_AUTH_REMOTE, is_loopback, main as serve_main, voila_argv
     from .store import Store
+    if args.no_token and not is_loopback(args.ip):
+        sys.stderr.write(NO_AUTH_REMOTE.format(ip=args.ip) + "\n")
+        return 2
+    apps = tuple(a.strip() for a in args.apps.split(",") if a.strip()) if args.apps else None
+    if apps is not None and (not apps or any(a not in APPS for a in apps)):
+        return _fail(f"--apps: välj en eller flera av {', '.join(APPS)}, åtskilda med komma.")
     Store()  # create the database before the first page, and fail early on a bad URL
-    serve_main(voila_argv(args.port, ip=args.ip, preheat=not args.no_preheat))
+    serve_main(voila_argv(args.port, ip=args.ip, preheat=not args.no_preheat, apps=apps,
+                          no_token=args.no_token, allowed_hosts=tuple(args.allow_host or ())))
     return 0
 
 
@@ -195,6 +202,14 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8866)
     s.add_argument("--ip", default="127.0.0.1", help="adress att lyssna på (standard 127.0.0.1)")
     s.add_argument("--no-preheat", action="store_true", help="starta utan förvärmda kärnor")
+    s.add_argument("--no-token", action="store_true",
+                   help="starta utan hemlig nyckel (bara tillåtet på 127.0.0.1; standard: en ny nyckel vid varje "
+                        "start, eller DUMPNING_TOKEN)")
+    s.add_argument("--allow-host", action="append", metavar="NAMN",
+                   help="ett värdnamn som webbläsaren får använda utöver localhost/127.0.0.1 (kan anges flera gånger)")
+    s.add_argument("--apps", metavar="DELAR",
+                   help="vilka delar servern visar, åtskilda med komma: arende, oversikt, utbildning "
+                        "(standard: alla tre; analysen körs alltid i JupyterLab)")
     s.set_defaults(func=cmd_serve)
 
     s = sub.add_parser("slides", help="visa utbildningen som bildspel i webbläsaren")

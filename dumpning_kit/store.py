@@ -51,7 +51,10 @@ EVENT_LABELS = {
     "skapat": "Ärendet skapades", "sparat": "Svar sparades", "beslut": "Beslut registrerades",
     "avslutat": "Ärendet avslutades", "oppnat": "Ärendet öppnades", "exporterat": "Dokument skapades",
     "last": "Ärendet lästes", "atertaget": "Ärendet öppnades igen",
+    "listat": "Namnet visades i ärendelistan", "sokt": "Ärendet hittades vid en sökning på personnummer",
 }
+#: Event kinds that record a read of identifying data (no change to the case).
+READ_KINDS = ("oppnat", "last", "listat", "sokt", "exporterat")
 
 STALE_MESSAGE = ("Någon annan har sparat ärendet efter att du öppnade det, så dina ändringar sparades inte. "
                  "Kopiera det du skrev, ladda om ärendet och för in dina ändringar igen.")
@@ -270,6 +273,28 @@ class Store:
         """Record a read or an export: privacy law wants to know who saw what."""
         with self.engine.begin() as conn:
             self._log(conn, int(case_id), kind, user or current_user(), None, detail or {})
+
+    def log_reads(self, case_ids: Iterable[int], kind: str, detail: dict | None = None,
+                  user: str | None = None) -> int:
+        """One read event per case, in one transaction (a list page shows many names at once)."""
+        ids = [int(i) for i in dict.fromkeys(case_ids)]
+        if not ids:
+            return 0
+        user = user or current_user()
+        at = _now()
+        payload = json.loads(json.dumps(detail or {}, default=str))
+        with self.engine.begin() as conn:
+            conn.execute(insert(events), [{"case_id": i, "at": at, "user": user, "kind": kind, "version": None,
+                                           "detail": payload} for i in ids])
+        return len(ids)
+
+    def read_events(self, case_id: int | None = None, kinds: Iterable[str] = READ_KINDS) -> list[Event]:
+        """The logged reads of identifying data, oldest first; of one case or of all."""
+        q = select(events).where(events.c.kind.in_(list(kinds))).order_by(events.c.id)
+        if case_id is not None:
+            q = q.where(events.c.case_id == int(case_id))
+        with self.engine.connect() as conn:
+            return [Event(r.id, r.case_id, _utc(r.at), r.user, r.kind, r.version, r.detail) for r in conn.execute(q)]
 
     @staticmethod
     def _log(conn, case_id: int, kind: str, user: str, version: int | None, detail: dict) -> None:

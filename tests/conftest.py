@@ -64,16 +64,23 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: The fixed token every test server uses (DUMPNING_TOKEN); the `page` fixture sends it as an
+#: Authorization header, so tests that are not about authentication keep using plain URLs.
+TEST_TOKEN = "test-token-7f3a9c2e51d84b06"
+
+
 class VoilaServer:
-    def __init__(self, data_dir: Path, env: dict | None = None, preheat: bool = False):
+    def __init__(self, data_dir: Path, env: dict | None = None, preheat: bool = False, **argv_options):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.data_dir = data_dir
         from dumpning_kit.server import voila_argv
-        full_env = {**os.environ, "DUMPNING_DATA_DIR": str(data_dir), **(env or {})}
+        full_env = {**os.environ, "DUMPNING_DATA_DIR": str(data_dir), "DUMPNING_TOKEN": TEST_TOKEN, **(env or {})}
+        self.token = full_env["DUMPNING_TOKEN"]
+        self.login_url = f"{self.url}/?token={self.token}"  # what `dumpning-kit serve` prints
         self.log = open(data_dir.parent / f"voila-{self.port}.log", "w")
         self.proc = subprocess.Popen([sys.executable, "-m", "dumpning_kit.server",
-                                      *voila_argv(self.port, preheat=preheat)],
+                                      *voila_argv(self.port, preheat=preheat, **argv_options)],
                                      env=full_env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -98,11 +105,11 @@ class VoilaServer:
 def voila_server_factory(tmp_path):
     servers = []
 
-    def make(env: dict | None = None, preheat: bool = False) -> VoilaServer:
+    def make(env: dict | None = None, preheat: bool = False, **argv_options) -> VoilaServer:
         data = tmp_path / "data"
         data.mkdir(exist_ok=True)
         srv = VoilaServer(data, env={"DUMPNING_TODAY": os.environ.get("DUMPNING_TODAY", TODAY), **(env or {})},
-                          preheat=preheat)
+                          preheat=preheat, **argv_options)
         servers.append(srv)
         return srv
     yield make
@@ -123,7 +130,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    ctx = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
+    ctx = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900},
+                              extra_http_headers={"Authorization": f"token {TEST_TOKEN}"})
     pg = ctx.new_page()
     pg.set_default_timeout(30000)
     pg.set_default_navigation_timeout(120_000)  # Voilà runs the notebook before the page loads

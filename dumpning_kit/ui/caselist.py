@@ -18,14 +18,23 @@ def plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def pnr_digits(needle: str) -> str:
+    """The digits of a search that is (part of) a personnummer: six digits or more."""
+    digits = "".join(ch for ch in needle if ch.isdigit())
+    return digits if len(digits) >= 6 else ""
+
+
+def matches_pnr(case, needle: str) -> bool:
+    digits = pnr_digits(needle)
+    return bool(digits) and digits in str(case.answers.get("personnummer", "")).replace("-", "")
+
+
 def matches(case, needle: str) -> bool:
     """Diarienummer, any order of name words, or personnummer with or without separator."""
     name = str(case.answers.get("namn", "")).casefold()
-    digits = "".join(ch for ch in needle if ch.isdigit())
-    pnr = str(case.answers.get("personnummer", "")).replace("-", "")
     return (needle in case.diarienummer.casefold()
             or all(part in name for part in needle.split())
-            or (len(digits) >= 6 and digits in pnr))
+            or matches_pnr(case, needle))
 
 
 class CaseList:
@@ -35,6 +44,10 @@ class CaseList:
 
     def __init__(self, store: Store, on_open: Callable[[int | None], None], open_by_link: bool = True):
         self.store, self.on_open, self.open_by_link = store, on_open, open_by_link
+        # Reads of identifying data are logged (store events): each name once per page, and each
+        # search by personnummer once, with the cases it found. The number itself is never logged.
+        self._listed: set[int] = set()
+        self._searched: set[str] = set()
         new = w.Button(description="Nytt ärende", button_style="primary", tooltip="Registrera ett nytt ärende")
         new.on_click(lambda _b: on_open(None))
         self.search = w.Text(description="Sök på diarienummer eller namn", style={"description_width": "initial"},
@@ -73,6 +86,7 @@ class CaseList:
             if needle and not matches(c, needle):
                 continue
             shown.append(c)
+        self._log_reads(shown[:MAX_ROWS], needle)
         overdue = duetoday = 0
         table, rows = [], []
         for c in shown[:MAX_ROWS]:
@@ -105,3 +119,15 @@ class CaseList:
                               f'{badge("idag", plural(duetoday, "frist i dag", "frister i dag"))} · '
                               f"i dag är det {today().isoformat()}.{more}</p>")
         self.rows.children = rows
+
+    def _log_reads(self, listed: list, needle: str) -> None:
+        """Log before showing: if the log cannot be written, the names are not shown either."""
+        digits = pnr_digits(needle)
+        if digits and digits not in self._searched:
+            found = [c.id for c in listed if matches_pnr(c, needle)]
+            self.store.log_reads(found, "sokt", {"vy": "arendelista", "sokning": "personnummer",
+                                                "siffror": len(digits), "traffar": len(found)})
+            self._searched.add(digits)
+        new = [c.id for c in listed if c.id not in self._listed]
+        self.store.log_reads(new, "listat", {"vy": "arendelista"})
+        self._listed.update(new)

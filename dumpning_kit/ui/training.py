@@ -13,8 +13,8 @@ import ipywidgets as w
 
 from ..errors import UserError
 from ..guideline import Guideline, default_guideline
-from ..training import (Feedback, Scenario, ScenarioSet, Score, TrainingQuestion, certificate_html, choices,
-                        default_scenarios, drift, evaluate, swedish_date)
+from ..training import (Feedback, Scenario, ScenarioError, ScenarioSet, Score, TrainingQuestion, certificate_html,
+                        choices, default_scenarios, drift, evaluate, swedish_date)
 from .common import esc, message
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,14 @@ class TrainingApp:
 
     def __init__(self, scenarios: ScenarioSet | None = None, g: Guideline | None = None):
         self.g = g or default_guideline()
-        self.scenarios = scenarios or default_scenarios()
+        # A municipality without a scenario file (or with a broken one) still gets the guideline part,
+        # and every scenario cell says why there are no exercises (issue 11, point 6).
+        self.scenario_problem = ""
+        try:
+            self.scenarios = scenarios or default_scenarios()
+        except ScenarioError as e:
+            self.scenario_problem = str(e)
+            self.scenarios = ScenarioSet("", "", self.g.id, (), None)
         self.score = Score(self.scenarios)
         self._score_views: list[w.HTML] = []
         self.questions: dict[tuple[str, str], QuestionView] = {}
@@ -212,6 +219,8 @@ class TrainingApp:
             "om det stämde, varför, och vad riktlinjen säger.</p>",
             '<p class="dk-hint">Alla personer, kommuner och hyresvärdar i övningsfallen är påhittade.</p>',
         ]
+        if self.scenario_problem:
+            parts.append(self._no_scenarios_html())
         problems = drift(self.g, self.scenarios)
         if problems:
             items = "".join(f"<li>{esc(p)}</li>" for p in problems)
@@ -301,8 +310,15 @@ class TrainingApp:
                                         grid_gap="8px 28px", width="100%"))
         return w.VBox([head, columns])
 
+    def _no_scenarios_html(self) -> str:
+        return message("error", "Övningsfallen kunde inte läsas, så sidan visar bara riktlinjen. "
+                                f"{self.scenario_problem} Utbildaren lägger övningsfallen i en fil "
+                                f"scenarios/{self.g.id}.yaml (eller anger filen i DUMPNING_SCENARIOS).")
+
     def scenario(self, scenario_id: str) -> w.VBox:
         """One scenario: the story and its questions."""
+        if self.scenario_problem:
+            return _panel(w.HTML(self._no_scenarios_html()))
         try:
             sc = self.scenarios.scenario(scenario_id)
         except KeyError:
@@ -316,6 +332,9 @@ class TrainingApp:
     def scenario_picker(self) -> w.VBox:
         """Every scenario in the file, chosen from a list (new scenarios appear here by themselves)."""
         opts = [(s.title, s.id) for s in self.scenarios.scenarios]
+        if not opts:
+            return _panel(w.HTML(self._no_scenarios_html() if self.scenario_problem else
+                                 message("hint", "Övningsfilen har inga övningsfall.")))
         pick = w.Dropdown(options=opts, value=opts[0][1], description="Övningsfall:",
                           style={"description_width": "initial"}, layout=w.Layout(width="auto"))
         holder = w.VBox([self.scenario_widget(self.scenarios.scenarios[0])])
