@@ -66,3 +66,27 @@ def test_the_os_account_is_never_the_decider(store, monkeypatch):
     assert store.events(case.id)[-1].user == "Dana Handläggare"
     monkeypatch.setenv("JUPYTERHUB_USER", "dana.h")  # the hub's login wins
     assert settings.current_user("Anna") == "dana.h"
+
+
+def test_readme_register_columns_guide_is_current():
+    """The README's guide to the register's columns is what the generator makes from the guideline."""
+    from dumpning_kit import columns
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text[text.index(columns.START):text.index(columns.END) + len(columns.END)]
+    assert section == columns.readme_section(), "run: python -m dumpning_kit.columns --write"
+    assert section.count("\n| `") == len(columns.register_columns(columns.default_guideline()))
+    assert "| `eget_initiativ` | Tog personen själv initiativet till flytten? (avsnitt 1.1) |" in section
+    cells = [c.strip() for c in section.split("|")]
+    assert "`pseudonym`" in cells and "`namn`" not in cells and "`personnummer`" not in cells
+
+
+def test_readme_names_every_command_and_url():
+    from dumpning_kit.cli import build_parser
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    sub = next(a for a in build_parser()._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name in sub.choices:
+        assert f"dumpning-kit {name}" in text, name
+    for needle in ("dumpning-kit assess --answers FILE.json", "PORT=", "/voila/render/oversikt.ipynb",
+                   "/voila/render/utbildning.ipynb", "DUMPNING_DATA_DIR", "DUMPNING_USER", "--undertecknare",
+                   "Demo Demosson", "DUMPNING_SCENARIOS", "environment.yml"):
+        assert needle in text, needle
