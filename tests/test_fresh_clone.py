@@ -52,6 +52,10 @@ def test_readme_commands_in_a_fresh_clone(tmp_path, page):
     before = set(layout(clone))
     python = fresh_venv(clone / ".venv")
     pip(python, "--no-deps", "-e", str(clone))
+    # The console scripts `make setup` would have installed with the dependencies.
+    jupyter = clone / ".venv" / "bin" / "jupyter"
+    jupyter.write_text(f"#!{python}\nimport sys\nfrom jupyter_core.command import main\nsys.exit(main())\n")
+    jupyter.chmod(0o755)
     home = tmp_path / "home"
     home.mkdir()
     port = free_port()
