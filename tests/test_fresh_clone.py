@@ -13,6 +13,7 @@ import re
 import shlex
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,10 +53,20 @@ def test_readme_commands_in_a_fresh_clone(tmp_path, page):
     before = set(layout(clone))
     python = fresh_venv(clone / ".venv")
     pip(python, "--no-deps", "-e", str(clone))
-    # The console scripts `make setup` would have installed with the dependencies.
-    jupyter = clone / ".venv" / "bin" / "jupyter"
-    jupyter.write_text(f"#!{python}\nimport sys\nfrom jupyter_core.command import main\nsys.exit(main())\n")
-    jupyter.chmod(0o755)
+    # The console scripts `make setup` would have installed with the dependencies (jupyter, ...).
+    outer_bin = Path(sys.prefix) / "bin"
+    for script in outer_bin.iterdir():
+        target = clone / ".venv" / "bin" / script.name
+        if target.exists() or not script.is_file():
+            continue
+        try:
+            text = script.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        first, _, rest = text.partition("\n")
+        if first.startswith("#!") and first[2:].startswith(str(outer_bin)):
+            target.write_text(f"#!{python}\n{rest}", encoding="utf-8")
+            target.chmod(0o755)
     home = tmp_path / "home"
     home.mkdir()
     port = free_port()
