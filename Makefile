@@ -1,12 +1,13 @@
 # Two commands for a fresh machine with Python 3.11+:
-#   make run    sets up .venv and starts the caseworker app (SQLite in ./data)
-#   make test   sets up .venv and runs every test
+#   make run    sets up .venv and starts the caseworker app (data in ./data, see README)
+#   make test   checks the system tools the tests need, sets up .venv and runs every test
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
 PORT ?= 8866
+CHROMIUM ?= $(or $(DUMPNING_CHROMIUM),chromium)
 
-.PHONY: run test setup bench mutation clean-venv
+.PHONY: run test setup bench mutation clean-venv check-tools
 
 $(BIN)/dumpning-kit: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +20,18 @@ setup: $(BIN)/dumpning-kit
 run: setup
 	$(BIN)/dumpning-kit serve --port $(PORT)
 
-test: setup
+# One line per missing tool, saying how to install it; then stop before any test runs.
+check-tools:
+	@missing=0; \
+	command -v $(CHROMIUM) >/dev/null 2>&1 || { missing=1; \
+	  echo "Saknas: $(CHROMIUM) (webbläsaren för PDF och webbläsartesterna). Installera: sudo apt-get install chromium (eller sätt DUMPNING_CHROMIUM=/sökväg/till/chromium)"; }; \
+	for tool in pdftotext pdftoppm; do command -v $$tool >/dev/null 2>&1 || { missing=1; \
+	  echo "Saknas: $$tool (läser tillbaka PDF:er i testerna). Installera: sudo apt-get install poppler-utils"; }; done; \
+	command -v git >/dev/null 2>&1 || { missing=1; echo "Saknas: git (nykomlingstestet klonar projektet). Installera: sudo apt-get install git"; }; \
+	command -v make >/dev/null 2>&1 || { missing=1; echo "Saknas: make. Installera: sudo apt-get install make"; }; \
+	exit $$missing
+
+test: check-tools setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: setup

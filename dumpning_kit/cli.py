@@ -115,12 +115,23 @@ def cmd_cases(args) -> int:
     if args.format == "json":
         print(json.dumps(rows, ensure_ascii=False, indent=1))
         return 0
-    print(f"{'Id':>5}  {'Diarienummer':<16} {'Status':<9} {'Nästa frist':<12} Frist")
+    from .deadlines import STATUS_LABELS
+    print(f"{'Id':>5}  {'Diarienummer':<16} {'Status':<9} {'Nästa frist':<12} {'Läge':<10} Frist")
     for r in rows:
-        print(f"{r['id']:>5}  {r['diarienummer']:<16} {r['status']:<9} {r['next_deadline'] or '–':<12} "
-              f"{r['next_deadline_label'] or ''}")
-    print(f"{len(rows)} ärenden (i dag {today().isoformat()}).")
+        status = CASE_STATUS.get(r["status"], r["status"])
+        when = STATUS_LABELS.get(r["next_deadline_status"], "") if r["next_deadline_status"] else ""
+        print(f"{r['id']:>5}  {r['diarienummer']:<16} {status:<9} {r['next_deadline'] or '–':<12} {when:<10} "
+              f"{r['next_deadline_label'] or ''}".rstrip())
+    print(f"{count_phrase(len(rows))} (i dag {today().isoformat()}).")
     return 0
+
+
+CASE_STATUS = {"oppet": "Öppet", "avslutat": "Avslutat"}
+
+
+def count_phrase(n: int) -> str:
+    """'Inga ärenden', '1 ärende', '30 ärenden'."""
+    return "Inga ärenden" if n == 0 else f"{n} ärende" if n == 1 else f"{n} ärenden"
 
 
 def cmd_demo(args) -> int:
@@ -129,8 +140,11 @@ def cmd_demo(args) -> int:
     store = Store()
     if store.count() and not args.force:
         return _fail("databasen innehåller redan ärenden. Använd --force för att lägga till demoärenden ändå.")
+    if args.count < 1 or args.count > 1000:
+        return _fail("--count ska vara ett tal mellan 1 och 1000.")
     ids = create_demo_cases(store, count=args.count)
-    print(f"Skapade {len(ids)} påhittade demoärenden i {store.url.split('///')[-1]}.")
+    where = store.url.split("///")[-1] if store.url.startswith("sqlite") else "databasen"
+    print(f"Skapade {len(ids)} påhittade demoärenden i {where}. Starta appen med: dumpning-kit serve")
     return 0
 
 
@@ -146,8 +160,16 @@ def cmd_coverage(args) -> int:
     return 0
 
 
+def _hand_data_dir_to_kernels() -> None:
+    """Resolve the data folder once and hand it to every kernel (they run in notebooks/)."""
+    import os
+    from .settings import data_dir
+    os.environ["DUMPNING_DATA_DIR"] = str(data_dir())
+
+
 def cmd_serve(args) -> int:
     from .server import APPS, NO_AUTH_REMOTE, is_loopback, main as serve_main, voila_argv
+    from .settings import shipped_dir
     from .store import Store
     if args.no_token and not is_loopback(args.ip):
         sys.stderr.write(NO_AUTH_REMOTE.format(ip=args.ip) + "\n")
@@ -155,8 +177,9 @@ def cmd_serve(args) -> int:
     apps = tuple(a.strip() for a in args.apps.split(",") if a.strip()) if args.apps else None
     if apps is not None and (not apps or any(a not in APPS for a in apps)):
         return _fail(f"--apps: välj en eller flera av {', '.join(APPS)}, åtskilda med komma.")
+    _hand_data_dir_to_kernels()
     Store()  # create the database before the first page, and fail early on a bad URL
-    serve_main(voila_argv(args.port, ip=args.ip, preheat=not args.no_preheat, apps=apps,
+    serve_main(voila_argv(args.port, ip=args.ip, preheat=not args.no_preheat, apps=apps, root=shipped_dir("notebooks"),
                           no_token=args.no_token, allowed_hosts=tuple(args.allow_host or ())))
     return 0
 
@@ -176,21 +199,36 @@ def cmd_export(args) -> int:
             return _fail(f"inget ärende har id eller diarienummer '{ref}'.")
         case_id = found.id
     krav = {"ja": True, "nej": False}.get(args.krav_motivering)
+    if args.signatory_name is not None:
+        from .settings import save_signatory
+        save_signatory(args.signatory_name, args.signatory_title or "")
+    elif args.signatory_title is not None:
+        return _fail("ange --undertecknare tillsammans med --titel.")
     paths = export_case(store, case_id, None if args.all else args.document,
                         formats=args.format or ["pdf"], out_dir=args.out, krav_motivering=krav)
     for path in paths:
         print(path)
     if args.all:
         from .export import allowed_documents
-        for spec, ok, why in allowed_documents(store, store.get(case_id)):
-            if not ok:
-                sys.stderr.write(f"dumpning-kit: skapades inte: {spec.title}. {' '.join(why.split())}\n")
+        every = allowed_documents(store, store.get(case_id))
+        missing = [(spec, why) for spec, ok, why in every if not ok]
+        for spec, why in missing:
+            sys.stderr.write(f"dumpning-kit: skapades inte: {spec.title}. {' '.join(why.split())}\n")
+        if missing:
+            sys.stderr.write(f"dumpning-kit: {len(missing)} av ärendets {len(every)} dokument kunde inte "
+                             f"skapas (se raderna ovan).\n")
+            return 1
     return 0
 
 
 def cmd_slides(args) -> int:
     from .server import slides_argv, slides_main
-    slides_main(slides_argv(args.port, ip=args.ip))
+    from .settings import shipped_dir
+    _hand_data_dir_to_kernels()
+    argv = slides_argv(args.port, ip=args.ip)
+    argv[0] = str(shipped_dir("notebooks") / "utbildning.ipynb")  # also from an installed wheel
+    print(f"Bildspelet: http://{args.ip}:{args.port}/", flush=True)
+    slides_main(argv)
     return 0
 
 
@@ -254,6 +292,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", action="append", choices=["pdf", "html"], help="pdf (standard) eller html; "
                    "ange två gånger för båda")
     s.add_argument("--out", metavar="MAPP", help="mapp att spara i (standard: data/exports/ID-DIARIENUMMER)")
+    s.add_argument("--undertecknare", dest="signatory_name", metavar="NAMN",
+                   help="namnet på den som skriver under brev till kommunen och IVO; sparas som standard. "
+                        "Utan namn får breven rader att skriva under för hand")
+    s.add_argument("--titel", dest="signatory_title", metavar="TITEL",
+                   help="undertecknarens titel, t.ex. Ordförande, kommunstyrelsens sociala utskott")
     s.add_argument("--krav-motivering", choices=["ja", "nej"],
                    help="skrivelsen: kräv en motivering av den andra kommunen (kräver personens samtycke); "
                         "standard: enligt samtycket")

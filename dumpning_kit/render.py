@@ -37,6 +37,8 @@ from bleach.css_sanitizer import CSSSanitizer
 from nbconvert.exporters import HTMLExporter, WebPDFExporter
 from traitlets import Float, List, Unicode, default
 
+from .settings import shipped_dir
+
 __all__ = [
     "CHROMIUM_ARGS",
     "TEMPLATE_DIR",
@@ -53,7 +55,7 @@ __all__ = [
     "to_html",
 ]
 
-TEMPLATE_DIR: Path = Path(__file__).resolve().parent.parent / "templates"
+TEMPLATE_DIR: Path = shipped_dir("templates")  # top-level templates/ in a clone, inside the package in a wheel
 TEMPLATE_NAME = "dumpning_dokument"
 
 #: Notebook metadata key holding everything the template prints around the body.

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -80,11 +79,48 @@ def default_settings() -> Settings:
     return load_settings()
 
 
-def data_dir() -> Path:
-    """Where the SQLite file and exports live: $DUMPNING_DATA_DIR or ./data."""
-    d = Path(os.environ.get("DUMPNING_DATA_DIR") or Path.cwd() / "data").resolve()
-    d.mkdir(parents=True, exist_ok=True, mode=0o700)
+SOURCE_ROOT = PACKAGE_DIR.parent
+
+
+def source_checkout() -> Path | None:
+    """The project folder when the kit runs from a clone (editable install), else None."""
+    pyproject = SOURCE_ROOT / "pyproject.toml"
+    try:
+        if 'name = "dumpning-kit"' in pyproject.read_text(encoding="utf-8"):
+            return SOURCE_ROOT
+    except OSError:
+        pass
+    return None
+
+
+def default_data_dir() -> Path:
+    """The data folder when DUMPNING_DATA_DIR is not set, the same from whatever folder a command,
+    a Voilà kernel (which runs in notebooks/), JupyterLab or nbconvert starts in:
+
+    - in a clone of the project: its ``data/`` folder (ignored by git);
+    - in an installed wheel: the user's data folder, e.g. ``~/.local/share/dumpning-kit`` on Linux.
+    """
+    root = source_checkout()
+    if root is not None:
+        return root / "data"
+    from platformdirs import user_data_path
+    return Path(user_data_path("dumpning-kit", appauthor=False))
+
+
+def data_dir(create: bool = True) -> Path:
+    """Where the SQLite file, the pseudonym key, exports and backups live: $DUMPNING_DATA_DIR, or
+    :func:`default_data_dir`. Never the current folder."""
+    env = os.environ.get("DUMPNING_DATA_DIR")
+    d = (Path(env).expanduser() if env else default_data_dir()).resolve()
+    if create:
+        d.mkdir(parents=True, exist_ok=True, mode=0o700)
     return d
+
+
+def shipped_dir(name: str) -> Path:
+    """``notebooks`` or ``templates``: inside the package in a wheel, the top-level folder in a clone."""
+    inside = PACKAGE_DIR / "_shipped" / name
+    return inside if inside.is_dir() else SOURCE_ROOT / name
 
 
 def database_url() -> str:
@@ -98,12 +134,100 @@ def today() -> dt.date:
     return dt.date.fromisoformat(forced) if forced else dt.date.today()
 
 
-def current_user() -> str:
-    """The user name for the event log: JupyterHub's user, then DUMPNING_USER, then the OS user."""
+UNKNOWN_USER = "okänd användare"
+
+
+def named_user() -> str | None:
+    """The person working, when the environment says who it is: JupyterHub's user, then DUMPNING_USER.
+
+    The operating-system account is never used: on a local run it is often a shared or
+    technical account ("root"), not the person who decided.
+    """
     for var in ("JUPYTERHUB_USER", "DUMPNING_USER"):
-        if os.environ.get(var):
-            return os.environ[var]
+        value = (os.environ.get(var) or "").strip()
+        if value:
+            return value[:100]
+    return None
+
+
+def current_user(fallback: str | None = None) -> str:
+    """The name for the event log: :func:`named_user`, else ``fallback`` (e.g. the case's
+    handläggare), else "okänd användare"."""
+    return named_user() or ((fallback or "").strip()[:100]) or UNKNOWN_USER
+
+
+# ---- who signs the letters --------------------------------------------------------------
+
+SIGNATORY_FILE = "underskrift.yaml"
+DEMO_SIGNATORY = ("Demo Demosson", "Ordförande (påhittad person, bara för demo och övning)")
+
+
+@dataclass(frozen=True)
+class Signatory:
+    """Who signs the committee's letters. ``by_hand``: no name is known, print lines to sign on."""
+
+    name: str
+    title: str
+    source: str  # "settings", "saved", "demo" or "hand"
+
+    @property
+    def by_hand(self) -> bool:
+        return self.source == "hand"
+
+
+def saved_signatory() -> tuple[str, str] | None:
+    """The name and title last given when a letter was made (data folder), if any."""
+    f = data_dir(create=False) / SIGNATORY_FILE
     try:
-        return getpass.getuser()
-    except Exception:  # no passwd entry in some containers
-        return "okänd"
+        raw = yaml.safe_load(f.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None
+    name = str(raw.get("name") or "").strip()
+    return (name, str(raw.get("title") or "").strip()) if name else None
+
+
+def save_signatory(name: str, title: str = "") -> Path:
+    """Remember the signatory as the default for later letters (in the data folder, mode 0600)."""
+    name, title = " ".join(str(name).split()), " ".join(str(title or "").split())
+    if not name:
+        raise GuidelineError("Skriv namnet på den som skriver under.")
+    if len(name) > 100 or len(title) > 150:
+        raise GuidelineError("Namnet får vara högst 100 tecken och titeln högst 150.")
+    f = data_dir() / SIGNATORY_FILE
+    fd = os.open(f, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        yaml.safe_dump({"name": name, "title": title}, out, allow_unicode=True)
+    return f
+
+
+def signatory_for(settings: Settings, personnummer: str | None = None) -> Signatory:
+    """Who signs a letter: the settings file's signatory, else the one remembered in the data folder,
+    else (for a fictitious person with a Skatteverket test personnummer, as in the demo and in
+    training) a clearly fictitious signatory, else nobody: the letter gets lines to sign by hand.
+
+    The kit never makes up a real person's name."""
+    if settings.signatory_name.strip():
+        return Signatory(settings.signatory_name.strip(), settings.signatory_title.strip(), "settings")
+    saved = saved_signatory()
+    if saved:
+        return Signatory(saved[0], saved[1] or settings.signatory_title.strip(), "saved")
+    from .testdata import is_test_personnummer
+    if personnummer and is_test_personnummer(str(personnummer)):
+        return Signatory(*DEMO_SIGNATORY, "demo")
+    return Signatory("", settings.signatory_title.strip(), "hand")
+
+
+def signature_lines(settings: Settings, personnummer: str | None = None) -> list[str]:
+    """The signature block of a committee letter (first line bold in the document)."""
+    sig = signatory_for(settings, personnummer)
+    title, committee = sig.title, settings.committee
+    if sig.by_hand:
+        lines = ["Underskrift: ______________________________",
+                 "Namnförtydligande: ________________________"]
+    else:
+        lines = [sig.name]
+    if title:
+        lines.append(title)
+    if committee.casefold() not in title.casefold():
+        lines.append(committee)
+    return lines

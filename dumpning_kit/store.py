@@ -185,7 +185,7 @@ class Store:
                 "caseworker": answers.get("handlaggare", "")}
 
     def create_case(self, answers: dict, user: str | None = None) -> Case:
-        user = user or current_user()
+        user = user or current_user(answers.get("handlaggare"))
         clean = self._validate({}, answers, None, False)
         first = self.g.steps[0]
         state = CaseState(self.g, clean, today=today())
@@ -207,8 +207,8 @@ class Store:
     def save_answers(self, case_id: int, version: int, changes: dict, user: str | None = None,
                      step: str | None = None) -> Case:
         """Validate and save changed answers. `version` is the version the user opened."""
-        user = user or current_user()
         case = self.get(case_id)
+        user = user or self._user(case)
         if case.version != version:
             raise StaleWriteError(STALE_MESSAGE)
         old = dict(case.answers)
@@ -226,7 +226,6 @@ class Store:
 
     def record_decision(self, case_id: int, version: int, outcome: str, motivation: str,
                         user: str | None = None, on: dt.date | None = None) -> Case:
-        user = user or current_user()
         errors = {}
         if outcome not in self.g.decision_options:
             errors["decision_outcome"] = "Välj ett av besluten."
@@ -241,6 +240,7 @@ class Store:
         if errors:
             raise ValidationError(errors)
         case = self.get(case_id)
+        user = user or self._user(case)
         if case.version != version:
             raise StaleWriteError(STALE_MESSAGE)
         decision = Decision(outcome, motivation, on, user)
@@ -249,8 +249,8 @@ class Store:
                            {"old": old, "new": decision.to_json()}, case.answers, decision, case.status)
 
     def close_case(self, case_id: int, version: int, user: str | None = None, reopen: bool = False) -> Case:
-        user = user or current_user()
         case = self.get(case_id)
+        user = user or self._user(case)
         if case.version != version:
             raise StaleWriteError(STALE_MESSAGE)
         status = "oppet" if reopen else "avslutat"
@@ -271,8 +271,18 @@ class Store:
 
     def log(self, case_id: int, kind: str, detail: dict | None = None, user: str | None = None) -> None:
         """Record a read or an export: privacy law wants to know who saw what."""
+        if not user:
+            with self.engine.connect() as conn:
+                worker = conn.execute(select(cases.c.caseworker).where(cases.c.id == int(case_id))).scalar()
+            user = current_user(worker)
         with self.engine.begin() as conn:
-            self._log(conn, int(case_id), kind, user or current_user(), None, detail or {})
+            self._log(conn, int(case_id), kind, user, None, detail or {})
+
+    @staticmethod
+    def _user(case: Case) -> str:
+        """Who is working on ``case``: the hub's or DUMPNING_USER's name, else the case's handläggare
+        (never the operating-system account)."""
+        return current_user(case.answers.get("handlaggare"))
 
     def log_reads(self, case_ids: Iterable[int], kind: str, detail: dict | None = None,
                   user: str | None = None) -> int:

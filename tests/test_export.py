@@ -251,11 +251,38 @@ def test_missing_values_are_named_with_their_step(kit):
     assert "i steget Kontakt med berörd kommun" in text
 
 
-def test_letters_need_a_signatory(store):
+def test_letters_without_a_configured_signatory(store, monkeypatch):
+    """No name in the settings: a fictitious person (test personnummer, as in the demo) gets a clearly
+    fictitious signatory; a real person's letter gets lines to sign by hand; a saved name wins."""
+    from dumpning_kit import settings as settings_mod, testdata
     case = make_case(store)
+    assert store.settings.signatory_name == ""
     for doc_id in ("skrivelse", "begaran", "ivo"):
-        assert "skriver under" in refusal(store, case, doc_id)
+        sig = export.build_document(store, case, doc_id).signature
+        assert sig[0] == settings_mod.DEMO_SIGNATORY[0] and "påhittad" in sig[1], sig
     assert export.build_document(store, case, "upplevelse").signature[0] == "Anna Handläggare"
+
+    monkeypatch.setattr(testdata, "is_test_personnummer", lambda value: False)  # as for a real person
+    sig = export.build_document(store, case, "ivo").signature
+    assert sig[0].startswith("Underskrift: ___") and sig[1].startswith("Namnförtydligande: ___")
+    assert sig[2:] == ["Ordförande, kommunstyrelsens sociala utskott"]  # the committee is in the title
+
+    settings_mod.save_signatory("  Kim   Exempelordförande ", "Ordförande")
+    assert (Path(settings_mod.data_dir()) / "underskrift.yaml").stat().st_mode & 0o777 == 0o600
+    sig = export.build_document(store, case, "begaran").signature
+    assert sig == ["Kim Exempelordförande", "Ordförande", "Kommunstyrelsens sociala utskott"]
+    with pytest.raises(Exception, match="Skriv namnet"):
+        settings_mod.save_signatory("   ")
+
+
+def test_hand_signature_block_in_the_pdf(store, renderer, tmp_path, monkeypatch):
+    from dumpning_kit import testdata
+    monkeypatch.setattr(testdata, "is_test_personnummer", lambda value: False)
+    case = make_case(store)
+    [path] = export.export_case(store, case.id, ["skrivelse"], formats=("pdf",), renderer=renderer)
+    text = pdf_text(path)
+    assert "Underskrift: ___" in text and "Namnförtydligande: ___" in text
+    assert "Ordförande, kommunstyrelsens sociala utskott" in text
 
 
 def test_unknown_document_and_format(kit):
@@ -357,7 +384,8 @@ def test_cli_all_exports_only_allowed_documents_with_one_browser(cli_env, capsys
     monkeypatch.setattr(export, "PdfRenderer", CountingRenderer)
     case = make_case(cli_env, received=D(2026, 11, 10), home_consent="nej")  # no IVO, no home visit yet
     code, out, err = run_cli(capsys, "export", str(case.id), "--all", "--format", "pdf")
-    assert code == 0
+    assert code == 1  # some documents could not be made: not a silent success
+    assert err.splitlines()[-1] == "dumpning-kit: 2 av ärendets 6 dokument kunde inte skapas (se raderna ovan)."
     folder = (tmp_path / "data" / "exports" / f"{case.id}-SN-2026-123").resolve()
     assert out.splitlines() == [str(folder / f"SN-2026-123-{d}.pdf")
                                 for d in ("bedomning", "upplevelse", "skrivelse", "begaran")]
@@ -415,6 +443,20 @@ def test_document_panel_creates_all_with_one_browser(kit, monkeypatch):
     assert "6 dokument skapades" in panel.status.value
 
 
+def test_cli_remembers_the_signatory(cli_env, capsys, tmp_path, monkeypatch):
+    from dumpning_kit import settings as settings_mod
+    monkeypatch.setenv("DUMPNING_SETTINGS", str(DEFAULT_SETTINGS))  # the shipped settings: no signatory
+    settings_mod.default_settings.cache_clear()
+    case = make_case(cli_env)
+    argv = ["export", str(case.id), "--document", "begaran", "--format", "html", "--out", str(tmp_path / "ut")]
+    code, out, err = run_cli(capsys, *argv, "--titel", "Ordförande")
+    assert code == 2 and "--undertecknare" in err
+    code, out, err = run_cli(capsys, *argv, "--undertecknare", "Kim Exempelordförande", "--titel", "Ordförande")
+    assert (code, err) == (0, "")
+    assert "Kim Exempelordförande" in Path(out.strip()).read_text(encoding="utf-8")
+    assert settings_mod.saved_signatory() == ("Kim Exempelordförande", "Ordförande")
+
+
 @pytest.mark.browser
 def test_document_panel_in_voila_downloads_a_pdf(voila_server_factory, page, tmp_path):
     """In the real app: the summary step lists the documents; a created PDF downloads offline."""
@@ -432,7 +474,7 @@ def test_document_panel_in_voila_downloads_a_pdf(voila_server_factory, page, tmp
     page.goto(f"{server.url}/?arende={case.id}")
     page.get_by_role("button", name=re.compile(r"^\d+\. Sammanställning")).click()
     expect(page.get_by_role("heading", name="Hembesöksprotokoll")).to_be_visible(timeout=60000)
-    # Refused documents say why; here the letters (no signatory in the default settings) and IVO.
+    # Refused documents say why; here IVO (the month has not passed).
     expect(page.get_by_text("inte har svarat inom en månad")).to_be_visible()
     row = page.locator(".widget-vbox", has=page.get_by_role("heading", name="Hembesöksprotokoll")).last
     button = row.get_by_role("button", name="Skapa PDF")

@@ -31,7 +31,7 @@ from ..case import Case
 from ..errors import UserError
 from ..guideline import Guideline, LawRef, Question
 from ..render import swedish_date
-from ..settings import Settings
+from ..settings import Settings, signature_lines
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -127,9 +127,8 @@ class Source:
                                  f"{self.g.step(self.g.question('tidigare_kommun').step).title}")
 
     def need_signatory(self) -> None:
-        self.need_setting(bool(self.settings.signatory_name.strip()),
-                          "namnet på den som skriver under brevet. Det står i kommunens inställningar, "
-                          "så be systemförvaltaren lägga in det")
+        """Letters never wait for a signatory: without a name they get lines to sign by hand
+        (see settings.signatory_for)."""
 
     def refuse(self, message: str) -> None:
         raise DocumentRefused(self.doc_id, message)
@@ -155,13 +154,7 @@ class Source:
                 if self.social_services else "Handläggare"]
 
     def committee_signature(self) -> list[str]:
-        title, committee = self.settings.signatory_title.strip(), self.settings.committee
-        lines = [self.settings.signatory_name.strip()]
-        if title:
-            lines.append(title)
-        if committee.casefold() not in title.casefold():
-            lines.append(committee)
-        return lines
+        return signature_lines(self.settings, self.a("personnummer"))
 
     def contact_line(self) -> str:
         return f"{self.a('handlaggare')}, {self.social_services.lower()}, {self.settings.municipality}"
