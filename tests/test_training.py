@@ -582,7 +582,13 @@ def test_widgets_give_feedback_and_escape_typed_values(g, scenarios):
     missing = app.scenario("finns_inte")
     assert "finns inte" in missing.children[-1].value
 
+    # The guideline slides explain section 1.1's rules and the supporting signs, not a count.
+    assert "Misstanke om social dumpning: " + g.outcomes[0].requires[0].text in app.section_html("1.1")
+    assert "aldrig skapa en på egen hand" in app.section_html("1.1.3")
+    assert "Sökte personen hjälp hos oss kort efter ankomsten?" in app.section_html("1.1.3")
+
     cert = app.certificate_panel()
+    assert f"Gränsen för godkänt är {scenarios.pass_mark} %" in cert.children[1].value
     name, button, out = cert.children[2], cert.children[3], cert.children[4]
     name.value = '<img src=x onerror="alert(1)">'
     button.click()
