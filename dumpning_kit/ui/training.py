@@ -53,7 +53,7 @@ CSS = """<style>
 .dk-train .widget-radio-box label, .dk-train .widget-checkbox label.widget-label-basic {
   display: flex; align-items: flex-start; }
 .dk-train .widget-radio-box label input, .dk-train .widget-checkbox label.widget-label-basic input {
-  flex: none; margin: 4px 8px 0 0; }
+  flex: none; order: -1; margin: 4px 8px 0 0; }
 .dk-train .widget-checkbox label, .dk-train .widget-checkbox .widget-label-basic span { font-size: 16px; }
 .dk-train table { font-size: 16px; }
 .dk-train .dk-story p { max-width: 46em; }
