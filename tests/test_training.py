@@ -582,7 +582,13 @@ def test_widgets_give_feedback_and_escape_typed_values(g, scenarios):
     missing = app.scenario("finns_inte")
     assert "finns inte" in missing.children[-1].value
 
+    # The guideline slides explain section 1.1's rules and the supporting signs, not a count.
+    assert "Misstanke om social dumpning: " + g.outcomes[0].requires[0].text in app.section_html("1.1")
+    assert "aldrig skapa en på egen hand" in app.section_html("1.1.3")
+    assert "Sökte personen hjälp hos oss kort efter ankomsten?" in app.section_html("1.1.3")
+
     cert = app.certificate_panel()
+    assert f"Gränsen för godkänt är {scenarios.pass_mark} %" in cert.children[1].value
     name, button, out = cert.children[2], cert.children[3], cert.children[4]
     name.value = '<img src=x onerror="alert(1)">'
     button.click()
@@ -608,17 +614,49 @@ def test_notebook_is_committed_without_outputs_and_has_slides():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert code and all(c.outputs == [] and c.execution_count is None for c in code)
     slides = [c for c in nb.cells if c.metadata.get("slideshow", {}).get("slide_type") == "slide"]
-    assert nb.cells[0] in slides and len(slides) >= 12 + 8
+    assert nb.cells[0] in slides and len(slides) >= 12
     sources = "\n".join(c.source for c in code)
-    for sc in RAW["scenarios"]:
-        assert f'app.scenario("{sc["id"]}")' in sources
+    # No scenario is named in the notebook: one marked cell stands for every scenario in the file.
+    assert 'app.scenario("' not in sources
+    marked = [c for c in code if c.metadata.get("dumpning") == {"slides": "scenarios"}]
+    assert len(marked) == 1 and "app.scenarios_panel()" in marked[0].source
     assert "practice_panel()" in sources and "scenario_picker()" in sources
 
 
-def test_notebook_runs_headless(tmp_path, monkeypatch):
+def _with_extra_scenario(tmp_path) -> Path:
+    raw = yaml.safe_load(SCENARIOS.read_text(encoding="utf-8"))
+    extra = yaml.safe_load(yaml.safe_dump(next(s for s in raw["scenarios"] if s["id"] == "inga_tecken")))
+    extra.update(id="extra_fall", title="Ett extra övningsfall från utbildaren")
+    raw["scenarios"].append(extra)
+    return _write(tmp_path, raw)
+
+
+def test_every_scenario_in_the_file_gets_its_own_slide(g, tmp_path):
+    scenarios = tr.load_scenarios(_with_extra_scenario(tmp_path), g)
+    nb = tr.expand_notebook(nbformat.read(NOTEBOOK, as_version=4), scenarios)
+    nbformat.validate(nb)
+    cells = [c for c in nb.cells if c.metadata.get("dumpning", {}).get("scenario")]
+    assert [c.metadata["dumpning"]["scenario"] for c in cells] == [s.id for s in scenarios.scenarios]
+    assert cells[-1].source == 'app.scenario("extra_fall")'
+    assert all(c.metadata["slideshow"]["slide_type"] == "slide" for c in cells)
+    assert not [c for c in nb.cells if c.metadata.get("dumpning") == {"slides": "scenarios"}]
+    # The slides template runs the expansion before the notebook (nbconvert preprocessor in conf.json).
+    import json
+    conf = json.loads((ROOT / "dumpning_kit/voila/templates/dumpning_reveal/conf.json").read_text())
+    kinds = [p["type"] for p in conf["preprocessors"].values()]
+    assert kinds == ["dumpning_kit.training.ScenarioSlides"]
+    from traitlets.utils.importstring import import_item
+    nb2, _ = import_item(kinds[0])().preprocess(nbformat.read(NOTEBOOK, as_version=4), {})
+    assert len([c for c in nb2.cells if c.metadata.get("dumpning", {}).get("scenario")]) == len(RAW["scenarios"])
+
+
+def test_notebook_runs_headless_and_shows_a_new_scenario(tmp_path, monkeypatch):
+    import json
+
     from nbclient import NotebookClient
 
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("DUMPNING_SCENARIOS", str(_with_extra_scenario(tmp_path)))
     nb = nbformat.read(NOTEBOOK, as_version=4)
     NotebookClient(nb, timeout=180, kernel_name="python3",
                    resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
@@ -627,6 +665,10 @@ def test_notebook_runs_headless(tmp_path, monkeypatch):
     assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]
     views = [o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(views) == sum(1 for c in nb.cells if c.cell_type == "code")
+    state = json.dumps(nb.metadata["widgets"], ensure_ascii=False)
+    for sc in RAW["scenarios"]:
+        assert f"<h2>{sc['title']}</h2>" in state, sc["id"]
+    assert "<h2>Ett extra övningsfall från utbildaren</h2>" in state
 
 
 # ---- in Voilà, in Chromium -------------------------------------------------------------------
@@ -656,3 +698,70 @@ def test_a_trainee_answers_in_voila_and_sees_feedback(voila_server_factory, page
     deadline.get_by_role("button", name="Svara").press("Enter")
     expect(deadline.locator("[role=status]", has_text="Inte riktigt.")).to_be_visible()
     expect(deadline.locator("[role=status]")).to_contain_text("måndag 16 november 2026")
+
+
+@pytest.fixture
+def slides_server(tmp_path):
+    """`dumpning-kit slides` as a trainer starts it, on a free port."""
+    import contextlib
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    started = []
+
+    def start(env: dict) -> str:
+        with contextlib.closing(socket.socket()) as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        log = open(tmp_path / f"slides-{port}.log", "w")
+        proc = subprocess.Popen([sys.executable, "-m", "dumpning_kit.cli", "slides", f"--port={port}"],
+                                env={**os.environ, "DUMPNING_DATA_DIR": str(tmp_path / "data"), **env},
+                                stdout=log, stderr=subprocess.STDOUT)
+        started.append((proc, log))
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError((tmp_path / log.name).read_text()[-2000:])
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                return f"http://127.0.0.1:{port}/"
+            time.sleep(0.2)
+        raise RuntimeError("the slides did not start within 60 s")
+
+    yield start
+    for proc, log in started:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.mark.browser
+def test_slides_show_a_new_scenario_on_its_own_slide(slides_server, page, tmp_path):
+    from playwright.sync_api import expect
+
+    url = slides_server({"DUMPNING_SCENARIOS": str(_with_extra_scenario(tmp_path))})
+    page.goto(url)
+    slides = page.locator(".reveal .slides > section")
+    expect(page.locator(".dk-q-extra_fall-classification").first).to_be_attached(timeout=120000)
+    headings = page.locator(".reveal .slides > section .dk-scenario h2")
+    expect(headings).to_have_count(len(RAW["scenarios"]) + 1)
+    titles = [t.strip() for t in headings.all_text_contents()]
+    assert titles == [s["title"] for s in RAW["scenarios"]] + ["Ett extra övningsfall från utbildaren"]
+    index = page.evaluate("""() => [...document.querySelectorAll('.reveal .slides > section')]
+        .findIndex(s => s.querySelector('.dk-q-extra_fall-classification'))""")
+    assert index > 0 and slides.count() > index
+    page.evaluate(f"location.hash = '#/{index}'")  # reveal.js follows the address, as a bookmark would
+    current = page.locator(".reveal .slides > section.present")
+    expect(current).to_contain_text("Ett extra övningsfall från utbildaren")
+    box = current.locator(".dk-q-extra_fall-classification")
+    box.get_by_label("Inga tecken på social dumpning", exact=True).check()
+    box.get_by_role("button", name="Svara").click()
+    status = box.locator("[role=status]", has_text="Rätt!")
+    expect(status).to_be_visible()
+    expect(status).to_contain_text("Uppfyllt: Personen tog själv initiativet till flytten.")

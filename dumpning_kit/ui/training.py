@@ -53,7 +53,7 @@ CSS = """<style>
 .dk-train .widget-radio-box label, .dk-train .widget-checkbox label.widget-label-basic {
   display: flex; align-items: flex-start; }
 .dk-train .widget-radio-box label input, .dk-train .widget-checkbox label.widget-label-basic input {
-  flex: none; margin: 4px 8px 0 0; }
+  flex: none; order: -1; margin: 4px 8px 0 0; }
 .dk-train .widget-checkbox label, .dk-train .widget-checkbox .widget-label-basic span { font-size: 16px; }
 .dk-train table { font-size: 16px; }
 .dk-train .dk-story p { max-width: 46em; }
@@ -242,12 +242,18 @@ class TrainingApp:
                  f'<figure class="dk-quote"><figcaption>Riktlinjens text</figcaption>'
                  f"<blockquote>{_paragraphs(s.text)}</blockquote></figure>"]
         kit = []
-        qs = [q.label for q in g.questions.values() if q.section == s.id and q.indicators]
+        rules = [(g.classification_labels[o.id], [r.text for r in o.requires]) for o in g.outcomes if o.section == s.id]
+        supporting = {q for o in g.outcomes for q in o.supported_by}
+        signs = [q.label for q in g.questions.values() if q.section == s.id and q.id in supporting]
         acts = [a.label for a in g.actions if a.section == s.id]
         dls = [d.label for d in g.deadlines if d.section == s.id]
-        if qs:
-            kit.append("<p>Frågor som ger förslaget till bedömning:</p><ul>"
-                       + "".join(f"<li>{esc(x)}</li>" for x in qs) + "</ul>")
+        if rules:
+            kit.append("<p>Förslaget till bedömning följer avsnittets regler. Det första förslaget vars alla "
+                       "villkor är uppfyllda gäller; annars blir förslaget Oklart – utred vidare.</p><ul>"
+                       + "".join(f"<li>{esc(label)}: {esc(' '.join(texts))}</li>" for label, texts in rules) + "</ul>")
+        if signs:
+            kit.append("<p>Frågor om tecken som kan stärka en misstanke, men aldrig skapa en på egen hand:</p><ul>"
+                       + "".join(f"<li>{esc(x)}</li>" for x in signs) + "</ul>")
         if acts:
             kit.append("<p>Åtgärder:</p><ul>" + "".join(f"<li>{esc(x)}</li>" for x in acts) + "</ul>")
         if dls:
@@ -387,8 +393,10 @@ class TrainingApp:
                          f'href="data:text/html;charset=utf-8;base64,{data}">Ladda ned intyget (HTML)</a></p></div>')
 
         button.on_click(make)
-        intro = w.HTML("<p>Intyget visar ditt namn, ditt resultat och vilka avsnitt du har "
-                       "övat på. Inget annat om dig sparas eller skickas någonstans.</p>")
+        intro = w.HTML(f"<p>Intyget visar ditt namn, ditt resultat och vilka avsnitt du har "
+                       f"övat på. Inget annat om dig sparas eller skickas någonstans.</p>"
+                       f"<p>Gränsen för godkänt är {self.score.pass_mark} % av alla frågor rätt på första "
+                       f"försöket ({self.score.needed} av {self.score.total}). Intyget visar om du har nått den.</p>")
         return _panel(intro, name, button, out)
 
     # ---- practice case form ----
