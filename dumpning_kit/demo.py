@@ -240,8 +240,9 @@ def _home_visit(store: Store, case, worker: str, suspected: dt.date, base: dt.da
     case = store.save_answers(case.id, case.version, home, user=worker, step="bostad")
     landlord = {"hyresvard_namn": rng.choice(LANDLORDS), "hyresvard_sakerstallt": "nej",
                 "ansokt_ekonomiskt_bistand": "ja"}
-    if stage == "radrum":
-        landlord.update({"radrum_beviljat": "ja", "radrum_till": base + dt.timedelta(days=14)})
+    if stage == "radrum":  # 2.4: rådrum only for someone entitled to ekonomiskt bistånd
+        landlord.update({"berattigad_ekonomiskt_bistand": "ja", "radrum_beviljat": "ja",
+                         "radrum_till": base + dt.timedelta(days=14)})
     else:
         landlord["radrum_beviljat"] = "nej"
     return store.save_answers(case.id, case.version, landlord, user=worker, step="hyresvard")

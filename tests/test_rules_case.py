@@ -350,15 +350,15 @@ def test_stored_dates_that_disagree_do_not_block_saving_another_answer():
 
 
 def test_an_invalid_answer_does_not_count_as_answered_for_a_gate():
-    """1.1: our answer is registered as sent only with the reasons written; reasons that are refused
-    (too long) are not written."""
-    base = {"formell_begaran_inkommen": "ja", "inkommen_begaran_datum": D(2026, 11, 20),
-            "inkommen_begaran_installning": "accepterar"}
-    errs = errors_of({**base, "inkommen_begaran_motivering": "x" * 10_001, "inkommen_svar_skickat": D(2026, 11, 26)},
-                     {"inkommen_begaran_motivering", "inkommen_svar_skickat"},
+    """1.1: our answer is registered as sent only once our position ("inställning") is chosen; a
+    position that is refused (not one of the options) is not chosen."""
+    base = {"formell_begaran_inkommen": "ja", "inkommen_begaran_datum": D(2026, 11, 20)}
+    errs = errors_of({**base, "inkommen_begaran_installning": "kanske", "inkommen_svar_skickat": D(2026, 11, 26)},
+                     {"inkommen_begaran_installning", "inkommen_svar_skickat"},
                      state_factory=lambda a: CaseState(G, a, today=TODAY))
-    assert errs == {"inkommen_begaran_motivering": "Texten är för lång: högst 10000 tecken, nu 10001.",
-                    "inkommen_svar_skickat": Q("inkommen_svar_skickat").requires_message}
+    assert errs == {"inkommen_begaran_installning": "Välj ett av alternativen.",
+                    "inkommen_svar_skickat": "Välj vår inställning till begäran innan du registrerar att svaret "
+                                             "har skickats (avsnitt 1.1)."}
 
 
 def test_every_changed_date_is_checked_whatever_else_changed():
