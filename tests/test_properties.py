@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from dumpning_kit import municipalities
 from dumpning_kit.assessment import CaseState
+from dumpning_kit.case import BIDI_CONTROLS, strip_bidi
 from dumpning_kit.case import MAX_TEXT, answers_from_json, answers_to_json, clean_value, normalise_personnummer, \
     validate_answers
 from dumpning_kit.errors import ValidationError
@@ -320,6 +321,10 @@ def test_store_keeps_text_exactly_or_refuses_with_a_message_and_saves_nothing(on
         return
     if "\x00" in expected:
         refused("nolltecken")
+    elif "\ufffd" in expected:  # what a lone surrogate from the browser becomes (ui.safe_text)
+        refused("trasigt tecken")
+    elif not BIDI_CONTROLS.isdisjoint(expected):  # issue 12: direction controls are refused at input
+        refused("vänder textens riktning")
     elif len(expected) > limit:
         refused(f"för lång: högst {limit} tecken, nu {len(expected)}")
     else:
@@ -385,6 +390,10 @@ def test_hostile_text_comes_out_escaped_in_the_html(sample_case, namn, upplevels
 
     def page(answers: dict) -> str:
         case = store.get(case_id)
+        if any(not BIDI_CONTROLS.isdisjoint(v) for v in answers.values()):  # issue 12: refused at input
+            with pytest.raises(ValidationError, match="riktning"):
+                store.save_answers(case_id, case.version, answers)
+            answers = {k: strip_bidi(v) for k, v in answers.items()}
         store.save_answers(case_id, case.version, answers)
         return render.to_html(export.build_document(store, store.get(case_id), "upplevelse"))
 
