@@ -249,7 +249,7 @@ def response_times(data, min_cases: int = REPORT_MIN_CASES) -> pd.DataFrame:
 
 
 def unanswered_overdue(data) -> int:
-    """Requests whose one-month answer deadline has passed without an answer (exact: use _count to show)."""
+    """Requests whose answer deadline has passed without an answer (exact: use _count to show)."""
     if isinstance(data, Register):
         d = data.deadlines
         return int(((d["frist_id"] == "svar_pa_begaran") & (d["status"] == "forfallen")).sum())
@@ -471,7 +471,7 @@ def chart_children(t: pd.DataFrame) -> Chart:
 
 def chart_response_times(t: pd.DataFrame) -> Chart:
     return _bars(t, "Svarstid", "Ärenden", TITLES["response"], "Antal begäranden",
-                 "Dagar till den andra kommunens skriftliga svar (en månad är ungefär 30 dagar)",
+                 "Dagar till den andra kommunens skriftliga svar",
                  unit="begäranden")
 
 
@@ -579,7 +579,8 @@ def summary_text(data, g: Guideline | None = None, min_cases: int = REPORT_MIN_C
         answered = f" De andra kommunerna har svarat i {c(len(t))} av dem" + (
             f", efter i median {_cell(float(t.median()))} dagar" if len(t) >= min_cases else "") + "."
         late = unanswered_overdue(data)
-        overdue = f" {_n(c(late), 'begäran', 'begäranden')} är obesvarade efter mer än en månad." if late else ""
+        period = g.deadline("svar_pa_begaran").period_text
+        overdue = f" {_n(c(late), 'begäran', 'begäranden')} är obesvarade efter mer än {period}." if late else ""
         lines.append(f"- En begäran om överflyttning har skickats i {_n(c(req), 'ärende', 'ärenden')}."
                      f"{answered}{overdue}")
         to_ivo = int(df["ivo_ansokan_datum"].notna().sum())
