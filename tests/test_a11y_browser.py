@@ -37,7 +37,7 @@ FOCUS_STYLE = """() => {
     if (c && c !== 'transparent' && !c.startsWith('rgba(0, 0, 0, 0)')) { bg = c; break; }
   }
   return {style: s.outlineStyle, width: parseFloat(s.outlineWidth), color: s.outlineColor, bg: bg,
-          type: el.type, name: el.name, value: el.dataset.value || ''};
+          type: el.type, name: el.name, value: el.dataset.value || '', tag: el.tagName, cls: el.className, text: (el.textContent || '').slice(0, 40)};
 }"""
 
 
