@@ -191,17 +191,25 @@ def test_keyboard_only_creates_a_case(voila_server_factory, page):
     page.get_by_role("button", name="Nytt ärende").focus()
     page.keyboard.press("Enter")
     expect(page.locator("h1", has_text="Nytt ärende")).to_be_visible()
+    # Wait until the whole form is drawn (its last radio group is a named group) before typing:
+    # keys typed into a form that is still being drawn go nowhere.
+    expect(page.get_by_role("radiogroup", name=re.compile(r"^Finns det barn i hushållet\?"))).to_be_visible()
+    expect(page.get_by_role("button", name="Skapa ärendet")).to_be_visible()
     page.get_by_label("Diarienummer *").focus()
-    for value in ["SN 2026/777", "Tangent Testsson", "19811218-9876", "Bo"]:
+    fields = ["Diarienummer *", "Personens namn *", "Personnummer eller samordningsnummer *", "Handläggare *",
+              "Kommun som personen flyttade från *", "Datum då personen flyttade hit *",
+              "Datum då personen kontaktade socialtjänsten här *"]
+    values = ["SN 2026/777", "Tangent Testsson", "19811218-9876", "Bo", "Stockholm (0180)", "2026-11-02",
+              "2026-11-02"]
+    for label, value in zip(fields, values):
         page.keyboard.type(value)
         page.keyboard.press("Tab")
-    page.keyboard.type("Stockholm (0180)")
-    page.keyboard.press("Tab")
-    for _ in range(2):  # two date fields
-        page.keyboard.type("2026-11-02")
-        page.keyboard.press("Tab")
-    # The radio group: arrow keys choose, as in any native form.
+        expect(page.get_by_label(label, exact=True)).to_have_value(value)
+    # The radio group: one Tab stop, arrow keys choose, as in any native form.
+    focused = page.evaluate("document.activeElement.getAttribute('type')")
+    assert focused == "radio"
     page.keyboard.press("Space")
+    expect(question(page, "Hur många barn?")).to_be_visible()  # the server has "Ja"
     page.keyboard.press("ArrowDown")
     focused = page.evaluate("document.activeElement.getAttribute('type')")
     assert focused == "radio"

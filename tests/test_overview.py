@@ -53,12 +53,12 @@ def test_overview_on_demo_data(demo):
     o = ov.build_overview(demo)
     html = o.groups.value
     assert "Förfallna" in html and "I dag" in html and "Denna vecka" in html and "Senare" in html
-    assert "SN 2026/1007" in html and 'href="../../?arende=8"' in html  # links into the case app
+    assert "SN 2026/1002" in html and 'href="../../?arende=3"' in html  # links into the case app
     assert "Anna Handläggare" in html
     names, pnrs = people(demo)
     everything = html + o.summary.value + o.downloads.value
     assert not any(n in everything for n in names) and not any(p in everything for p in pnrs)
-    assert "9 förfallna" in o.summary.value
+    assert "4 förfallna" in o.summary.value
     # Filters: caseworker (options from the data) and group.
     assert ("Cecilia Utredare", "Cecilia Utredare") in o.caseworker.options
     o.caseworker.value = "Cecilia Utredare"
@@ -93,14 +93,14 @@ def test_downloads_are_data_links_and_never_files(demo):
     names, pnrs = people(demo)
     csv = pd.read_csv(io.BytesIO(files["csv"]), sep=";", encoding="utf-8-sig", dtype=str)
     assert list(csv.columns)[:3] == ["Diarienummer", "Handläggare", "Grupp"]
-    assert len(csv) == 28 and "SN 2026/1007" in set(csv["Diarienummer"])
-    assert (csv["Grupp"] == "Förfallna").sum() == 9
+    assert len(csv) == 29 and "SN 2026/1002" in set(csv["Diarienummer"])
+    assert (csv["Grupp"] == "Förfallna").sum() == 4
     wb = openpyxl.load_workbook(io.BytesIO(files["xlsx"]))
     cells = "\n".join(str(c.value) for row in wb.active.iter_rows() for c in row if c.value is not None)
     text = cells + files["csv"].decode("utf-8-sig") + files["ics"].decode()
     assert not any(n in text for n in names) and not any(p in text for p in pnrs)
     cal = icalendar.Calendar.from_ical(files["ics"])
-    assert len(list(cal.walk("VEVENT"))) == 11
+    assert len(list(cal.walk("VEVENT"))) == 16
     # Narrowing the list narrows every file.
     o.caseworker.value = "Anna Handläggare"
     files = download_files(o)
@@ -133,7 +133,7 @@ def test_large_lists_are_capped_and_export_on_request(demo, monkeypatch):
     groups = ov.group_rows(register.read_identified(demo, ("id", "diarienummer", "handlaggare"),
                                                     purpose="test").cases)
     html = ov.render_groups(groups, demo.g, limit=3)
-    assert "Visar de första 3 av 9" in html
+    assert "Visar de första 3 av 4" in html
     o = ov.build_overview(demo)
     assert o.make_files.layout.display is None and "Skapa filer" in o.downloads.value
     o.make_files.click()
@@ -252,7 +252,7 @@ def test_overview_notebook_runs_top_to_bottom(tmp_path, with_demo):
     state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
     html = " ".join(str(m["state"].get("value", "")) for m in state.values())
     if with_demo:
-        assert "Förfallna" in html and "SN 2026/1007" in html
+        assert "Förfallna" in html and "SN 2026/1002" in html
     else:
         assert "0 öppna ärenden" in html
 
@@ -272,7 +272,7 @@ def test_overview_page_in_voila(voila_server_factory, page, tmp_path):
     page.on("request", lambda r: requests.append(r.url))
     page.goto(f"{server.url}/voila/render/oversikt.ipynb", wait_until="domcontentloaded", timeout=120000)
     expect(page.get_by_role("heading", name=re.compile("^Förfallna"))).to_be_visible(timeout=90000)
-    expect(page.get_by_role("link", name="SN 2026/1007")).to_be_visible()
+    expect(page.get_by_role("link", name="SN 2026/1002")).to_be_visible()
     assert page.title() == "Översikt – social dumpning"
     # Every filter is a labelled control, reachable by keyboard.
     worker = page.get_by_label("Handläggare", exact=True)
@@ -280,14 +280,14 @@ def test_overview_page_in_voila(voila_server_factory, page, tmp_path):
     page.keyboard.press("Tab")
     expect(page.get_by_label("Ärendestatus")).to_be_focused()
     worker.select_option(label="Anna Handläggare")
-    expect(page.get_by_role("link", name="SN 2026/1007")).to_be_hidden()
+    expect(page.get_by_role("link", name="SN 2026/1002")).to_be_hidden()
     worker.select_option(label="Alla handläggare")
-    expect(page.get_by_role("link", name="SN 2026/1007")).to_be_visible()
+    expect(page.get_by_role("link", name="SN 2026/1002")).to_be_visible()
     # A download works from the page itself (data: link, no server route, no CDN script).
     with page.expect_download() as dl:
         page.get_by_role("link", name=re.compile(r"kalenderfil")).click()
     cal = icalendar.Calendar.from_ical(Path(dl.value.path()).read_bytes())
-    assert len(list(cal.walk("VEVENT"))) == 11
+    assert len(list(cal.walk("VEVENT"))) == 16
     result = Axe().run(page, options={"runOnly": {"type": "tag",
                                                   "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
     bad = [(v["id"], v["impact"], v["help"]) for v in result.response["violations"]

@@ -8,6 +8,7 @@ from IPython.display import display
 
 from ..errors import GuidelineError, UserError
 from ..store import Store
+from .a11y import enable_radio_groups
 from .caselist import CaseList
 from .common import message
 from .wizard import UNEXPECTED, CaseWizard
@@ -55,6 +56,7 @@ def show_app(case_id: int | None = None) -> CaseApp | None:
         display(w.HTML(message("error", f"Riktlinjefilen eller inställningarna har ett fel: {e}")))
         return None
     display(app.widget)
+    enable_radio_groups()
     return app
 
 

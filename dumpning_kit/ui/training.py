@@ -211,6 +211,8 @@ class TrainingApp:
 
     # ---- intro and guideline ----
     def intro(self) -> w.VBox:
+        from .a11y import enable_radio_groups
+        enable_radio_groups()  # the exercises' answer groups: one Tab stop each, arrow keys inside
         g, n = self.g, len(self.scenarios.scenarios)
         parts = [
             f"<p>Här övar du på {esc(g.title)} i {esc(g.municipality)}. Du läser riktlinjen avsnitt för avsnitt "
