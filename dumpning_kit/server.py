@@ -381,8 +381,8 @@ class DumpningVoila(Voila):
         sys.stdout.flush()
 
     @property
-    def display_url(self):  # Voilà's own log line: never the token
-        return self.app_url.split("?", 1)[0]
+    def display_url(self):  # Voilà's own "running at" line: the same working URL, not a second one
+        return self.app_url
 
 
 def voila_argv(port: int, ip: str = "127.0.0.1", preheat: bool = True, pool_size: int = 1,
