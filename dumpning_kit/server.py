@@ -272,12 +272,13 @@ class DumpningVoila(Voila):
 
     def initialize(self, argv=None):
         super().initialize(argv)
+        token = self.token  # read (and DUMPNING_TOKEN removed) before any kernel copies the environment
         unknown = [a for a in self.apps if a not in APPS]
         if unknown:
             sys.stderr.write(f"dumpning-kit: fel: okänd del av appen: {', '.join(unknown)}. "
                              f"Välj bland {', '.join(APPS)}.\n")
             self.exit(2)
-        if not is_loopback(self.ip or "") and not self.token:
+        if not is_loopback(self.ip or "") and not token:
             sys.stderr.write(NO_AUTH_REMOTE.format(ip=self.ip or "alla adresser") + "\n")
             self.exit(2)
         if not is_loopback(self.ip or ""):
