@@ -272,12 +272,13 @@ class DumpningVoila(Voila):
 
     def initialize(self, argv=None):
         super().initialize(argv)
+        token = self.token  # read (and DUMPNING_TOKEN removed) before any kernel copies the environment
         unknown = [a for a in self.apps if a not in APPS]
         if unknown:
             sys.stderr.write(f"dumpning-kit: fel: okänd del av appen: {', '.join(unknown)}. "
                              f"Välj bland {', '.join(APPS)}.\n")
             self.exit(2)
-        if not is_loopback(self.ip or "") and not self.token:
+        if not is_loopback(self.ip or "") and not token:
             sys.stderr.write(NO_AUTH_REMOTE.format(ip=self.ip or "alla adresser") + "\n")
             self.exit(2)
         if not is_loopback(self.ip or ""):
@@ -381,8 +382,8 @@ class DumpningVoila(Voila):
         sys.stdout.flush()
 
     @property
-    def display_url(self):  # Voilà's own log line: never the token
-        return self.app_url.split("?", 1)[0]
+    def display_url(self):  # Voilà's own "running at" line: the same working URL, not a second one
+        return self.app_url
 
 
 def voila_argv(port: int, ip: str = "127.0.0.1", preheat: bool = True, pool_size: int = 1,

@@ -4,6 +4,7 @@ logged reads of identifying data. Real Voilà servers, real HTTP, real websocket
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import re
@@ -56,7 +57,9 @@ def websocket_status(url: str, headers: dict) -> int:
             return e.code
         conn.close()
         return 101
-    return asyncio.run(go())
+    # in a thread of its own: another test (Playwright) may have left an event loop in this one
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result(timeout=120)
 
 
 @pytest.fixture(scope="module")

@@ -70,6 +70,7 @@ def test_dead_kernel_says_so_and_keeps_what_was_typed(voila_server_factory, page
     field.fill("Osparad anteckning om hyresvärden.")
     mine = kernel_pids(server.proc.pid)
     assert len(mine) == 1
+    assert server.token.encode() not in Path(f"/proc/{mine[0]}/environ").read_bytes()  # kernels never get it
     os.kill(mine[0], signal.SIGKILL)
     dialog = page.get_by_role("alertdialog", name="Anslutningen till servern har brutits")
     expect(dialog).to_be_visible(timeout=30_000)
