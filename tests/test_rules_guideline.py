@@ -504,3 +504,10 @@ def test_the_evaluator_refuses_an_unknown_condition_by_name():
     from dumpning_kit.guideline import Context, evaluate
     with pytest.raises(ValueError, match=r"unknown condition \{'okand': 1\}"):
         evaluate({"okand": 1}, Context({}))
+
+
+def test_an_outcome_without_an_id():
+    msg = fails(lambda r: r["classification"]["outcomes"][2].pop("id"))
+    assert msg == f"{PATH}: bedömningen '': okänt förslag (tillåtna: misstanke, berattigad, inga_tecken)"
+    msg = fails(lambda r: r["classification"]["outcomes"].__setitem__(2, None))
+    assert msg == f"{PATH}: bedömningen '': okänt förslag (tillåtna: misstanke, berattigad, inga_tecken)"
