@@ -511,3 +511,7 @@ def test_an_outcome_without_an_id():
     assert msg == f"{PATH}: bedömningen '': okänt förslag (tillåtna: misstanke, berattigad, inga_tecken)"
     msg = fails(lambda r: r["classification"]["outcomes"].__setitem__(2, None))
     assert msg == f"{PATH}: bedömningen '': okänt förslag (tillåtna: misstanke, berattigad, inga_tecken)"
+
+
+def test_a_file_without_laws_names_the_unknown_law():
+    assert fails(lambda r: r.pop("laws")).endswith("okänd lag 'barnkonventionen' (finns inte under laws)")
