@@ -515,3 +515,27 @@ def test_an_outcome_without_an_id():
 
 def test_a_file_without_laws_names_the_unknown_law():
     assert fails(lambda r: r.pop("laws")).endswith("okänd lag 'barnkonventionen' (finns inte under laws)")
+
+
+def test_a_gate_without_its_own_message_has_none():
+    # case.validate_answers then shows its own default sentence, never a placeholder
+    g = load(lambda r: question(r, "motivering_begard_datum").pop("requires_message"))
+    assert g.question("motivering_begard_datum").requires_message == ""
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda r: document(r, "ivo").pop("id"), "dokument 'None': 'id' saknas"),
+    (lambda r: action(r, "radrum").pop("section"), "åtgärd 'radrum': 'section' saknas"),
+    (lambda r: r["deadlines"].append({"label": "X", "section": "2.2", "from": "ankomstdatum", "months": 1,
+                                      "explanation": "Inom {period}."}), "texterna: okänd tidsfrist '' i {period}"),
+])
+def test_more_broken_items(mutate, message):
+    assert fails(mutate) == f"{PATH}: {message}"
+
+
+def test_a_period_placeholder_in_a_list_inside_a_rule():
+    raw = copy.deepcopy(RAW)
+    deadline(raw, "svar_pa_begaran")["notes"] = ["Inom {period}.", {"text": "Senast {period}."}]
+    loader = _Loader(PATH, raw)
+    loader.load()
+    assert deadline(loader.raw, "svar_pa_begaran")["notes"] == ["Inom en månad.", {"text": "Senast en månad."}]
