@@ -539,3 +539,8 @@ def test_a_period_placeholder_in_a_list_inside_a_rule():
     loader = _Loader(PATH, raw)
     loader.load()
     assert deadline(loader.raw, "svar_pa_begaran")["notes"] == ["Inom en månad.", {"text": "Senast en månad."}]
+
+
+def test_a_section_without_text_has_empty_text():
+    g = load(lambda r: r["sections"][0].pop("text", None))
+    assert g.sections[0].text == ""
