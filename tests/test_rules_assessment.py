@@ -531,3 +531,34 @@ def test_a_step_whose_condition_names_itself_does_not_apply():
     st = state(DUMPING, decision="faststalld", g=g)
     assert st.step_applies("bostad") is False and st.step_applies("kontakt") is True
     assert "hembesok" not in items(st)
+
+
+def test_a_case_is_open_unless_said_otherwise():
+    st = CaseState(G, {**CORE, **SUSPECTED}, today=TODAY)
+    assert not st.closed and st.open_actions and st.next_action.action.id == "kontakta_kommun"
+
+
+def test_closing_the_case_ends_the_follow_up_of_the_radrum():
+    """2.4: the rådrum is followed up while the case is open ("done_when: closed")."""
+    answers = {**DUMPING, "hyresvard_sakerstallt": "nej", "ansokt_ekonomiskt_bistand": "ja",
+               "berattigad_ekonomiskt_bistand": "ja", "radrum_beviljat": "ja", "radrum_till": D(2027, 2, 23)}
+    assert items(state(answers, decision="faststalld"))["radrum"].status == "att_gora"
+    st = state(answers, decision="faststalld", closed=True)
+    assert items(st)["radrum"].status == "klar" and items(st)["radrum"].deadline.status == "klar"
+
+
+def test_relevance_sees_whether_the_case_is_closed():
+    steps = tuple(dataclasses.replace(s, questions=tuple(dataclasses.replace(q, relevant={"closed": True})
+                                                         if q.id == "bedomning_kommentar" else q
+                                                         for q in s.questions)) for s in G.steps)
+    g = dataclasses.replace(G, steps=steps)
+    answers = {**VOLUNTARY, "bedomning_kommentar": "Avslutat efter uppföljning."}
+    assert "bedomning_kommentar" in state(answers, g=g, closed=True).answers
+    assert "bedomning_kommentar" not in state(answers, g=g).answers
+
+
+def test_a_short_cascade_is_followed_to_its_end():
+    # three dates of 2.2 and nothing above them: each hides the next
+    st = CaseState(G, {"begaran_skickad": D(2026, 10, 20), "begaran_mottagen": D(2026, 10, 22),
+                       "svar_datum": D(2026, 11, 20)}, decision="misstanke", today=TODAY)
+    assert st.answers == {}

@@ -466,3 +466,81 @@ def test_a_law_provision_is_trimmed_and_may_hold_a_colon():
     g = load(_set(lambda r: question(r, "namn"), "law", "sol2001:  4 kap. 1 §: första stycket "))
     assert g.question("namn").law == LawRef("sol2001", "4 kap. 1 §: första stycket",
                                             "sol2001:4 kap. 1 §: första stycket")
+
+
+def test_replacement_notice_covers_every_replaced_law_in_any_order():
+    def reorder(r):
+        r["laws"] = {"lag1930": r["laws"]["lag1930"], "sol2001": r["laws"]["sol2001"],
+                     "barnkonventionen": r["laws"]["barnkonventionen"]}
+    assert load(reorder).replacement_notice().startswith("Riktlinjen hänvisar till Socialtjänstlagen (2001:453)")
+
+
+def test_replacement_notice_keeps_a_provision_with_a_colon():
+    notice = load().replacement_notice({"sol2001:4 kap. 1 §: första stycket": "X"})
+    assert notice.endswith("Kommunens egen tolkning av motsvarande bestämmelser: 4 kap. 1 §: första stycket → X.")
+
+
+def test_an_edited_guideline_file_is_read_again(tmp_path, monkeypatch):
+    import os
+    from dumpning_kit.settings import default_settings
+    p = tmp_path / "riktlinje.yaml"
+    p.write_text(GUIDELINE.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("DUMPNING_GUIDELINE", str(p))
+    default_settings.cache_clear()
+    try:
+        assert default_guideline().municipality == "Bengtsfors kommun"
+        p.write_text(GUIDELINE.read_text(encoding="utf-8").replace("municipality: Bengtsfors kommun",
+                                                                    "municipality: Exempelby kommun"),
+                     encoding="utf-8")
+        st = p.stat()
+        os.utime(p, (st.st_atime, st.st_mtime + 10))
+        assert default_guideline().municipality == "Exempelby kommun"
+    finally:
+        monkeypatch.delenv("DUMPNING_GUIDELINE")
+        default_settings.cache_clear()
+
+
+def test_the_evaluator_refuses_an_unknown_condition_by_name():
+    from dumpning_kit.guideline import Context, evaluate
+    with pytest.raises(ValueError, match=r"unknown condition \{'okand': 1\}"):
+        evaluate({"okand": 1}, Context({}))
+
+
+def test_an_outcome_without_an_id():
+    msg = fails(lambda r: r["classification"]["outcomes"][2].pop("id"))
+    assert msg == f"{PATH}: bedömningen '': okänt förslag (tillåtna: misstanke, berattigad, inga_tecken)"
+    msg = fails(lambda r: r["classification"]["outcomes"].__setitem__(2, None))
+    assert msg == f"{PATH}: bedömningen '': okänt förslag (tillåtna: misstanke, berattigad, inga_tecken)"
+
+
+def test_a_file_without_laws_names_the_unknown_law():
+    assert fails(lambda r: r.pop("laws")).endswith("okänd lag 'barnkonventionen' (finns inte under laws)")
+
+
+def test_a_gate_without_its_own_message_has_none():
+    # case.validate_answers then shows its own default sentence, never a placeholder
+    g = load(lambda r: question(r, "motivering_begard_datum").pop("requires_message"))
+    assert g.question("motivering_begard_datum").requires_message == ""
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (lambda r: document(r, "ivo").pop("id"), "dokument 'None': 'id' saknas"),
+    (lambda r: action(r, "radrum").pop("section"), "åtgärd 'radrum': 'section' saknas"),
+    (lambda r: r["deadlines"].append({"label": "X", "section": "2.2", "from": "ankomstdatum", "months": 1,
+                                      "explanation": "Inom {period}."}), "texterna: okänd tidsfrist '' i {period}"),
+])
+def test_more_broken_items(mutate, message):
+    assert fails(mutate) == f"{PATH}: {message}"
+
+
+def test_a_period_placeholder_in_a_list_inside_a_rule():
+    raw = copy.deepcopy(RAW)
+    deadline(raw, "svar_pa_begaran")["notes"] = ["Inom {period}.", {"text": "Senast {period}."}]
+    loader = _Loader(PATH, raw)
+    loader.load()
+    assert deadline(loader.raw, "svar_pa_begaran")["notes"] == ["Inom en månad.", {"text": "Senast en månad."}]
+
+
+def test_a_section_without_text_has_empty_text():
+    g = load(lambda r: r["sections"][0].pop("text", None))
+    assert g.sections[0].text == ""

@@ -115,3 +115,11 @@ def test_add_workdays_counts_open_days_only():
     assert add_workdays(D(2026, 11, 26), 2) == D(2026, 11, 30)   # over the weekend
     assert add_workdays(D(2026, 11, 27), 5) == D(2026, 12, 4)
     assert add_workdays(D(2026, 12, 22), 3) == D(2026, 12, 29)   # 23; 24-27 closed; 28, 29
+
+
+def test_period_end_defaults_count_nothing_but_2_paragraph():
+    assert period_end(D(2026, 11, 27)) == D(2026, 11, 27)                 # Friday: no period, no move
+    assert period_end(D(2026, 11, 28)) == D(2026, 11, 30)                 # Saturday -> Monday
+    assert period_end(D(2026, 11, 2), weeks=2) == D(2026, 11, 16)
+    assert period_end(D(2026, 11, 2), days=10) == D(2026, 11, 12)
+    assert period_end(D(2026, 11, 2), weeks=1, days=5) == D(2026, 11, 16)  # 14 Nov is a Saturday
