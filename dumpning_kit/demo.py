@@ -238,7 +238,8 @@ def _home_visit(store: Store, case, worker: str, suspected: dt.date, base: dt.da
     if children:
         home.update({"barn_risk": "nej", "barnperspektiv": "Barnen delar säng; ingen akut risk sågs."})
     case = store.save_answers(case.id, case.version, home, user=worker, step="bostad")
-    landlord = {"hyresvard_namn": rng.choice(LANDLORDS), "hyresvard_sakerstallt": "nej",
+    # One landlord recurs, as 2.4 warns ("affärsmodell för privata hyresaktörer"), so the report shows it.
+    landlord = {"hyresvard_namn": LANDLORDS[2], "hyresvard_sakerstallt": "nej",
                 "ansokt_ekonomiskt_bistand": "ja"}
     if stage == "radrum":  # 2.4: rådrum only for someone entitled to ekonomiskt bistånd
         landlord.update({"berattigad_ekonomiskt_bistand": "ja", "radrum_beviljat": "ja",
