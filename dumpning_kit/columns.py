@@ -63,7 +63,7 @@ def register_columns(g: Guideline, settings: Settings | None = None) -> dict[str
         os.environ["DUMPNING_DATA_DIR"] = tmp
         store = Store("sqlite://", guideline=g, settings=settings)
         try:
-            df = read_register(store, purpose="kolumner").cases
+            df = read_register(store).cases
             return {c: str(t) for c, t in df.dtypes.items()}
         finally:
             store.close()
