@@ -122,7 +122,10 @@ def allowed_documents(store: Store, case: Case) -> list[tuple[DocumentSpec, bool
     nothing is rendered or printed).
     """
     out = []
+    state = store.state(case)
     for spec in store.g.documents:
+        if not state.holds(spec.applies):
+            continue  # not a document of this kind of case (e.g. the answer to an incoming request)
         if spec.id not in builders():
             out.append((spec, False, "Kitet kan inte skapa det här dokumentet än."))
             continue

@@ -147,6 +147,7 @@ class DocumentSpec:
     requires: Any = None
     refusal: str = ""
     law: LawRef | None = None
+    applies: Any = None   # the kind of case the document belongs to (None: every case)
 
 
 @dataclass(frozen=True)
@@ -376,7 +377,8 @@ class _Loader:
         for d in raw.get("documents") or []:
             ditem = f"dokument '{d.get('id')}'"
             documents.append(DocumentSpec(self.text(d, "id", ditem), self.text(d, "title", ditem), section_of(d, ditem),
-                                          d.get("requires"), self.text(d, "refusal", ditem), self.law(d, ditem)))
+                                          d.get("requires"), self.text(d, "refusal", ditem), self.law(d, ditem),
+                                          d.get("applies")))
         document_ids = {d.id for d in documents}
 
         actions = []
@@ -432,6 +434,7 @@ class _Loader:
             self.check_condition(a.done_when, f"åtgärd '{a.id}'", known)
         for d in documents:
             self.check_condition(d.requires, f"dokument '{d.id}'", known)
+            self.check_condition(d.applies, f"dokument '{d.id}'", known)
         qs = g.questions
         for o in outcomes:
             for r in o.requires:

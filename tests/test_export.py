@@ -110,8 +110,8 @@ EXPECTED = {
 def test_every_document_as_pdf_and_html(kit, renderer, tmp_path):
     case = make_case(kit)
     allowed = [(s.id, ok) for s, ok, _ in export.allowed_documents(kit, case)]
-    # The answer to an incoming request (1.1) belongs to another kind of case.
-    assert allowed == [(i, True) for i in ALL_IDS] + [("svar_inkommen_begaran", False)]
+    # The answer to an incoming request (1.1) belongs to another kind of case: it is not listed.
+    assert allowed == [(i, True) for i in ALL_IDS]
     out = tmp_path / "ut"
     paths = export.export_case(kit, case.id, formats=("html", "pdf"), out_dir=out, renderer=renderer)
     assert [p.name for p in paths] == [f"SN-2026-123-{d}.{f}" for d in ALL_IDS for f in ("html", "pdf")]
@@ -401,7 +401,7 @@ def test_document_panel(kit, monkeypatch):
     from dumpning_kit.ui.documents import DocumentPanel
     case = make_case(kit, received=D(2026, 11, 10))
     panel = DocumentPanel(kit, case)
-    assert list(panel.rows) == ALL_IDS + ["svar_inkommen_begaran"]
+    assert list(panel.rows) == ALL_IDS
     assert not panel.rows["ivo"]["ok"] and not panel.rows["ivo"]["buttons"]
     ivo_row = panel.box.children[ALL_IDS.index("ivo")]
     assert "inte har svarat inom en månad" in ivo_row.children[-1].value
