@@ -41,8 +41,9 @@ bench: setup
 	$(BIN)/python bench/bench_pdf_engine.py
 	$(BIN)/python bench/bench_load.py
 
-# Mutation testing of the rules modules with the fast, non-browser tests (not in CI; ~20-30 min on
-# two cores). Configuration: [tool.mutmut] in pyproject.toml. Survivors: docs/mutation.md.
+# Mutation testing of the rules modules with the fast, non-browser tests (not in CI; 35-45 min from an
+# empty mutants/ on a busy 2-core machine, minutes after that). Config: [tool.mutmut] in pyproject.toml.
+# Survivors and their reasons: docs/mutation.md.
 mutation: setup
 	$(BIN)/pip install --quiet -e ".[test,mutation]"
 	$(BIN)/mutmut run || true

@@ -544,3 +544,33 @@ def test_a_period_placeholder_in_a_list_inside_a_rule():
 def test_a_section_without_text_has_empty_text():
     g = load(lambda r: r["sections"][0].pop("text", None))
     assert g.sections[0].text == ""
+
+
+def test_a_step_without_intro_has_none():
+    assert load(lambda r: step(r, "kontakt").pop("intro", None)).step("kontakt").intro == ""
+
+
+@pytest.mark.parametrize("mutate,message", [
+    (_set(lambda r: document(r, "ivo"), "law", "x"), "dokument 'ivo': law 'x' ska skrivas som lag:bestämmelse"),
+    (_set(lambda r: action(r, "radrum"), "law", "x"), "åtgärd 'radrum': law 'x' ska skrivas som lag:bestämmelse"),
+    (_pop(lambda r: action(r, "radrum"), "id"), "åtgärd 'None': 'id' saknas"),
+])
+def test_items_named_in_law_and_id_errors(mutate, message):
+    assert fails(mutate).startswith(f"{PATH}: {message}")
+
+
+def test_the_decision_section_is_read_from_the_file():
+    assert load(lambda r: r["decision"].__setitem__("section", "1.1")).decision_section == "1.1"
+
+
+def test_a_municipality_may_offer_only_the_two_required_decisions():
+    def two(r):
+        r["decision"]["options"].pop("misstanke")
+        step(r, "kontakt")["applies"]["any"][0]["decision"] = ["faststalld"]  # shared with 2.2 (YAML anchor)
+    assert set(load(two).decision_options) == {"faststalld", "inte_dumpning"}
+
+
+@pytest.mark.parametrize("which", ["any", "none"])
+def test_decision_any_and_none_are_known(which):
+    g = load(_set(lambda r: action(r, "radrum"), "applies", {"decision": which}))
+    assert next(a for a in g.actions if a.id == "radrum").applies == {"decision": which}
