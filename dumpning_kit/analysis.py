@@ -47,7 +47,12 @@ _MONTHS_SHORT = ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", 
 _MONTHS = ["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti", "september", "oktober",
            "november", "december"]
 _BLUE, _RED, _GREEN, _GREY = "#1d4ed8", "#a4161a", "#14532d", "#6b7280"
-NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "analys.ipynb"
+def _notebook() -> Path:
+    from .settings import shipped_dir
+    return shipped_dir("notebooks") / "analys.ipynb"
+
+
+NOTEBOOK = _notebook()
 ANALYSIS_TEMPLATE = "dumpning_analys"
 
 

@@ -221,6 +221,13 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .analysis import export_notebook
+    _hand_data_dir_to_kernels()
+    print(export_notebook(args.out))
+    return 0
+
+
 def cmd_slides(args) -> int:
     from .server import slides_argv, slides_main
     from .settings import shipped_dir
@@ -267,6 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--today", metavar="ÅÅÅÅ-MM-DD", help="dagens datum för fristerna (standard: i dag)")
     s.add_argument("--format", choices=["text", "json"], default="text")
     s.set_defaults(func=cmd_assess)
+
+    s = sub.add_parser("report", help="kör analysnotebooken och spara den som HTML som fungerar utan nätverk")
+    s.add_argument("--out", metavar="FIL.html", help="filen att skriva (standard: data/exports/analys-notebook-DATUM.html)")
+    s.set_defaults(func=cmd_report)
 
     s = sub.add_parser("cases", help="lista ärenden")
     s.add_argument("--format", choices=["table", "json"], default="table")

@@ -1,5 +1,6 @@
 """The dumpning-kit command: output contract, exit codes, demo data."""
 import json
+import re
 import subprocess
 import sys
 
@@ -136,3 +137,15 @@ def test_due_date_explains_with_the_guideline_files_caveat():
     r = run("due-date", "--received", "2026-11-25")
     assert "det är verktygets tolkning" in r.stdout
     assert "En månad efter är 2026-12-25, som är juldagen." in r.stdout
+
+
+def test_report_writes_the_analysis_as_offline_html(tmp_path):
+    assert run("demo").returncode == 0
+    out = tmp_path / "analys.html"
+    r = run("report", "--out", str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == str(out)
+    html = out.read_text(encoding="utf-8")
+    assert '<html lang="sv"' in html and "<img" in html
+    assert not re.search(r'<script[^>]+src="https?://', html) and "mathjax" not in html.lower()
+    assert oct(out.stat().st_mode & 0o777) == "0o600"
