@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import free_port
-from test_packaging import fresh_venv, newcomer_env, pip, wait_for_port
+from test_packaging import fresh_venv, newcomer_env, pip, printed_app_url, wait_for_port
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +82,9 @@ def test_readme_commands_in_a_fresh_clone(tmp_path, page):
                                           start_new_session=True)
                 wait_for_port(port, server, 180)
                 base = f"http://127.0.0.1:{port}"
-                page.goto(base + "/")
+                log.flush()
+                page.context.set_extra_http_headers({})  # no test token: the address make run printed
+                page.goto(printed_app_url(tmp_path / "make-run.log"))
                 # The demo's cases, with the stages a newcomer should see.
                 expect(page.get_by_role("link", name=IVO_CASE)).to_be_visible(timeout=120_000)
                 body = page.locator("body").inner_text()

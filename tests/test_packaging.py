@@ -89,6 +89,18 @@ def wait_for_port(port: int, proc: subprocess.Popen, seconds: float = 120) -> No
     raise AssertionError(f"nothing listens on port {port}")
 
 
+def printed_app_url(log_path, seconds: float = 60) -> str:
+    """The address with the secret key that `serve` prints on a line of its own, as a newcomer copies it."""
+    import re
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        m = re.search(r"^(http://\S+\?token=\S+)$", Path(log_path).read_text(encoding="utf-8", errors="replace"), re.M)
+        if m:
+            return m.group(1)
+        time.sleep(0.3)
+    raise AssertionError(f"serve printed no address with a key: {Path(log_path).read_text()[-2000:]}")
+
+
 @pytest.mark.browser
 def test_wheel_serves_the_app_and_exports_from_any_folder(tmp_path, page):
     from playwright.sync_api import expect
@@ -128,7 +140,8 @@ def test_wheel_serves_the_app_and_exports_from_any_folder(tmp_path, page):
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_for_port(port, proc)
-        page.goto(f"http://127.0.0.1:{port}/")
+        page.context.set_extra_http_headers({})  # no test token: only what serve printed
+        page.goto(printed_app_url(tmp_path / "serve.log"))
         expect(page.get_by_role("link", name="SN 2026/1004")).to_be_visible(timeout=120_000)
         assert "Traceback" not in page.content()
     finally:
