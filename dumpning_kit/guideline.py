@@ -529,28 +529,24 @@ def _substitute_periods(value: Any, periods: dict[str, str], loader: "_Loader", 
     return value
 
 
-def condition_leaves(cond: Any) -> list[str]:
-    """The kinds of leaf conditions ('question', 'decision', …) a condition uses."""
+def _leaves(cond: Any) -> list[dict]:
+    """The leaf conditions of a condition, through all/any/not."""
     if not isinstance(cond, dict):
         return []
     for key in ("all", "any"):
         if key in cond:
-            return [k for c in cond[key] for k in condition_leaves(c)]
-    if "not" in cond:
-        return condition_leaves(cond["not"])
-    return [k for k in cond if k in CONDITION_LEAVES]
+            return [leaf for c in cond[key] for leaf in _leaves(c)]
+    return _leaves(cond["not"]) if "not" in cond else [cond]
+
+
+def condition_leaves(cond: Any) -> list[str]:
+    """The kinds of leaf conditions ('question', 'decision', …) a condition uses."""
+    return [k for leaf in _leaves(cond) for k in leaf if k in CONDITION_LEAVES]
 
 
 def condition_questions(cond: Any) -> list[str]:
     """The question ids a condition names."""
-    if not isinstance(cond, dict):
-        return []
-    for key in ("all", "any"):
-        if key in cond:
-            return [q for c in cond[key] for q in condition_questions(c)]
-    if "not" in cond:
-        return condition_questions(cond["not"])
-    return [str(cond["question"])] if "question" in cond else []
+    return [str(leaf["question"]) for leaf in _leaves(cond) if "question" in leaf]
 
 
 def load_guideline(path: str | Path) -> Guideline:
