@@ -62,7 +62,10 @@ class ActionItem:
 
 
 class CaseState:
-    """Everything derived from one case's answers on a given day."""
+    """Everything derived from one case's answers on a given day.
+
+    Each derived property calls a plain ``_name`` method: mutmut 3 does not mutate decorated
+    members, and these are the rules a caseworker is told (`make mutation`)."""
 
     def __init__(self, g: Guideline, answers: dict[str, Any], *, decision: str | None = None,
                  closed: bool = False, today: dt.date, _filtered: bool = False):
@@ -104,12 +107,18 @@ class CaseState:
     @cached_property
     def outcome_checks(self) -> tuple[tuple[Outcome, tuple[bool | None, ...]], ...]:
         """Each outcome of the guideline with the truth of each of its requirements (None: unknown)."""
+        return self._outcome_checks()
+
+    def _outcome_checks(self) -> tuple[tuple[Outcome, tuple[bool | None, ...]], ...]:
         return tuple((o, tuple(evaluate3(r.when, self.answers) for r in o.requires)) for o in self.g.outcomes)
 
     @cached_property
     def classification(self) -> str:
         """The first outcome whose every requirement holds; 'oklart' when none does; 'ej_bedomd'
         until one of the questions the rules name is answered."""
+        return self._classification()
+
+    def _classification(self) -> str:
         if all(self.answers.get(q) is None for q in self.g.classification_questions):
             return "ej_bedomd"
         for outcome, checks in self.outcome_checks:
@@ -120,6 +129,9 @@ class CaseState:
     @cached_property
     def reasons(self) -> tuple[Reason, ...]:
         """Why the suggestion is what it is, in the guideline's terms."""
+        return self._reasons()
+
+    def _reasons(self) -> tuple[Reason, ...]:
         c = self.classification
         if c == "ej_bedomd":
             return ()
@@ -144,6 +156,9 @@ class CaseState:
     @cached_property
     def signals(self) -> tuple[Signal, ...]:
         """Supporting signs (1.1.1, 1.1.2.2, 1.1.3): they strengthen a suspicion, never create one."""
+        return self._signals()
+
+    def _signals(self) -> tuple[Signal, ...]:
         supporting = {q for o in self.g.outcomes for q in o.supported_by}
         out = []
         for qid in supporting & set(self.answers):
@@ -188,6 +203,9 @@ class CaseState:
 
     @cached_property
     def action_plan(self) -> tuple[ActionItem, ...]:
+        return self._action_plan()
+
+    def _action_plan(self) -> tuple[ActionItem, ...]:
         items = []
         for a in self.g.actions:
             if not self.holds(a.applies):
@@ -212,17 +230,26 @@ class CaseState:
 
     @property
     def next_deadline(self) -> DeadlineStatus | None:
+        return self._next_deadline()
+
+    def _next_deadline(self) -> DeadlineStatus | None:
         open_ = [d for d in self.deadlines if d.status != "klar"]
         return min(open_, key=lambda d: d.due) if open_ and not self.closed else None
 
     @property
     def open_actions(self) -> list[ActionItem]:
+        return self._open_actions()
+
+    def _open_actions(self) -> list[ActionItem]:
         return [i for i in self.action_plan if i.open] if not self.closed else []
 
     @property
     def next_action(self) -> ActionItem | None:
         """What to do next, by the process: a required step of the guideline before waiting or
         following up; within each, the earliest deadline first, then the guideline's order."""
+        return self._next_action()
+
+    def _next_action(self) -> ActionItem | None:
         items = self.open_actions
         if not items:
             return None
