@@ -289,3 +289,44 @@ def test_period_placeholders_are_filled_from_the_rule():
     assert "en månad" in g.question("begaran_mottagen").hint
     assert "{" not in g.document("ivo").refusal and "en månad" in g.document("ivo").refusal
     assert "tre månader" in g.deadline("ivo_beslut_vantas").explanation
+
+
+def test_earliest_deadline_first_whatever_the_files_order():
+    """A recorded suspicion on a case that also has an incoming request: contacting the other
+    municipality "genast" (due today) comes before answering the request (due in December),
+    although the answer is listed first in the guideline file."""
+    st = state({**QUIET, "eget_initiativ": "nej", "egen_vilja": "nej", "samverkan_fore_flytten": "ja",
+                "formell_begaran_inkommen": "ja", "inkommen_begaran_datum": D(2026, 11, 20),
+                "misstanke_datum": D(2026, 11, 26)}, decision="misstanke")
+    order = [i.action.id for i in st.open_actions]
+    assert order.index("besvara_inkommen_begaran") < order.index("kontakta_kommun")
+    assert st.next_action.action.id == "kontakta_kommun"
+
+
+def test_what_to_find_out_names_section_1_1():
+    st = state({**DUMPING, "samverkan_fore_flytten": "vet_ej"})
+    assert [(r.kind, r.section) for r in st.reasons] == [("ta_reda_pa", "1.1")]
+
+
+def test_verdict_as_data():
+    from dumpning_kit.assessment import verdict
+    v = verdict(state({**DUMPING, "misstanke_datum": D(2026, 11, 26)}))
+    assert v["classification"] == "misstanke" and v["classification_label"] == "Misstanke om social dumpning"
+    assert v["reasons"][0] == {"kind": "krav", "text": "Personen tog inte själv initiativet till flytten.",
+                               "section": "1.1"}
+    assert v["supporting_signs"][0] == {"question": "pagaende_bistand",
+                                        "text": "Personen hade pågående bistånd i den tidigare kommunen.",
+                                        "section": "1.1.1"}
+    assert v["decision"] is None and v["today"] == "2026-11-27"
+    assert v["steps"]["kontakt"] == "klart" and v["steps"]["bostad"] == "ej_aktuellt"
+    assert v["plan"][1] == {"id": "kontakta_kommun", "label": "Kontakta genast den tidigare kommunen och markera att "
+                            "agerandet inte är acceptabelt", "section": "2.1", "status": "att_gora",
+                            "deadline": {"id": "kontakt_genast", "label": "Kontakt med den tidigare kommunen",
+                                         "due": "2026-11-27", "status": "idag",
+                                         "text": "Sista dag i dag (2026-11-27)"}}
+    assert v["plan"][0]["deadline"] is None
+    assert v["open_actions"] == ["dokumentera_bedomning", "kontakta_kommun", "krav_motivering",
+                                 "dokumentera_upplevelse", "skicka_skrivelse"]
+    assert v["next_action"] == "kontakta_kommun"
+    assert v["deadlines"] == [v["plan"][1]["deadline"]]
+    assert verdict(state({}, closed=True))["next_action"] is None
