@@ -40,6 +40,7 @@ bench: setup
 	$(BIN)/python bench/bench_register.py
 	$(BIN)/python bench/bench_pdf_engine.py
 	$(BIN)/python bench/bench_load.py
+	$(BIN)/python bench/bench_kernels.py
 
 # Mutation testing of the rules modules with the fast, non-browser tests (not in CI; 35-45 min from an
 # empty mutants/ on a busy 2-core machine, minutes after that). Config: [tool.mutmut] in pyproject.toml.
