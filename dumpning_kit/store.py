@@ -14,10 +14,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from .assessment import CaseState
-from .case import Case, Decision, answers_from_json, answers_to_json, validate_answers
+from .case import Case, Decision, answers_from_json, answers_to_json, clean_value, validate_answers
 from .errors import StaleWriteError, UserError, ValidationError
-from .guideline import Guideline, default_guideline
+from .guideline import Guideline, Question, default_guideline
 from .settings import Settings, current_user, database_url, default_settings, today
+
+#: The decision's motivation is checked like a long answer (case.clean_value).
+MOTIVATION = Question(id="decision_motivation", type="textarea", label="Motivering", step="bedomning",
+                      section="1.1.3", max_length=20000)
 
 metadata = MetaData()
 
@@ -230,10 +234,12 @@ class Store:
         if outcome not in self.g.decision_options:
             errors["decision_outcome"] = "Välj ett av besluten."
         motivation = (motivation or "").strip() if isinstance(motivation, str) else ""
-        if len(motivation) < 10:
+        try:  # the same text rules as every answer: no broken or direction-reversing characters
+            clean_value(MOTIVATION, motivation)
+        except ValueError as e:
+            errors["decision_motivation"] = str(e)
+        if "decision_motivation" not in errors and len(motivation) < 10:
             errors["decision_motivation"] = "Skriv en motivering till beslutet (minst några meningar)."
-        elif len(motivation) > 20000:
-            errors["decision_motivation"] = "Motiveringen är för lång: högst 20000 tecken."
         on = on or today()
         if on > today():
             errors["decision_date"] = "Beslutsdatumet kan inte ligga i framtiden."

@@ -148,3 +148,18 @@ def test_jupyterhub_user_is_recorded(store, monkeypatch):
     case = store.create_case(CORE)
     store.log(case.id, "last", {"vy": "oversikt"})
     assert {e.user for e in store.events(case.id)} == {"anna.handlaggare"}
+
+
+def test_decision_motivation_follows_the_text_rules(store):
+    """A broken paste (U+FFFD from the browser) or a direction-reversing character is refused in the
+    motivation as in every answer; nothing is recorded."""
+    case = store.create_case(CORE)
+    for bad, needle in (("Personen tog inget initiativ \ufffd till flytten.", "trasigt tecken"),
+                        ("Personen tog inget \u202e initiativ till flytten.", "vänder textens riktning"),
+                        ("x" * 20001, "högst 20000 tecken")):
+        with pytest.raises(ValidationError) as e:
+            store.record_decision(case.id, case.version, "misstanke", bad)
+        assert needle in e.value.errors["decision_motivation"]
+        assert store.get(case.id).decision is None
+    case = store.record_decision(case.id, case.version, "misstanke", "Personen tog inget initiativ till flytten.")
+    assert case.decision.outcome == "misstanke"
