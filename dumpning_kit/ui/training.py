@@ -215,8 +215,8 @@ class TrainingApp:
         enable_radio_groups()  # the exercises' answer groups: one Tab stop each, arrow keys inside
         g, n = self.g, len(self.scenarios.scenarios)
         parts = [
-            f"<p>Här övar du på {esc(g.title)} i {esc(g.municipality)}. Du läser riktlinjen avsnitt för avsnitt "
-            f"och prövar den sedan på {n} påhittade övningsfall.</p>",
+            f"<p>Här övar du på {esc(g.title)} i {esc(g.municipality)}. Du läser riktlinjen avsnitt för avsnitt"
+            + (f" och prövar den sedan på {n} påhittade övningsfall.</p>" if n else ".</p>"),
             "<p>Svaren räknas fram med samma regler som handläggarnas verktyg använder. Efter varje svar ser du "
             "om det stämde, varför, och vad riktlinjen säger.</p>",
             '<p class="dk-hint">Alla personer, kommuner och hyresvärdar i övningsfallen är påhittade.</p>',
