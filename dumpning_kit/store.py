@@ -442,9 +442,11 @@ class Store:
         if kind not in READ_KINDS:
             raise ValueError(f"{kind!r} is not a read event; writes are logged by the database")
         payload = json.dumps(detail or {}, default=str)
+        # "listat" for a person's own role: the list read (dumpning_log_list) has logged it already
+        repeat = self.trusted or kind != "listat"
         with self._tx(user) as conn:
-            return conn.execute(text("SELECT dumpning_log_read(:ids, :k, CAST(:d AS json))"),
-                                {"ids": ids, "k": kind, "d": payload}).scalar_one()
+            return conn.execute(text("SELECT dumpning_log_read(:ids, :k, CAST(:d AS json), :r)"),
+                                {"ids": ids, "k": kind, "d": payload, "r": repeat}).scalar_one()
 
     def log(self, case_id: int, kind: str, detail: dict | None = None, user: str | None = None) -> None:
         """Record a read or an export: privacy law wants to know who saw what."""

@@ -174,3 +174,21 @@ def test_postgres_store_never_migrates_and_names_db_setup():
     finally:
         engine.dispose()
         reset_postgres(url)
+
+
+def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path):
+    """Preheated kernels open the same new SQLite file at the same moment: one migrates, the
+    others wait for it."""
+    import subprocess
+    import sys
+    path = tmp_path / "data" / "samtidigt.sqlite"
+    path.parent.mkdir(parents=True)
+    code = ("import sys; from dumpning_kit.store import Store; "
+            f"s = Store('sqlite:///{path}'); print(s.count()); s.close()")
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert all(rc == 0 and out.strip() == "0" for out, err, rc in results), results
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrate.HEAD,)]
+    con.close()
