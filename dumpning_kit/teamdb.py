@@ -38,7 +38,7 @@ CASEWORKER_WRITE = ("diarienummer", "caseworker", "status", "version", "created_
 CASEWORKER_FUNCTIONS = ("dumpning_log_read(integer[], text, json, boolean)", "dumpning_log_find(text)",
                         "dumpning_log_list(text, text)", "dumpning_read_cases(integer[])",
                         "dumpning_list_cases(text, text)", "dumpning_case_events(integer)",
-                        "dumpning_log_register_read(text[], text)", "dumpning_register_rows(integer)")
+                        "dumpning_log_register_read(text[], text, text, text)", "dumpning_register_rows(integer)")
 
 SETUP_HINT = "Kör `dumpning-kit db setup` med DUMPNING_DATABASE_URL satt till databasägarens anslutning."
 

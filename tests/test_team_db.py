@@ -446,14 +446,18 @@ def test_store_reads_are_logged_for_a_caseworker_role(owner_url, owner, people, 
 def test_register_for_a_caseworker_and_an_analyst_role(owner_url, owner, people, with_password):
     from dumpning_kit.register import identifier_reads, load_register, read_identified
     cid = a_case(owner_url)
+    o = Store(owner_url)
+    closed = o.create_case({**CORE, "diarienummer": "SN 2026/18"}, user="bo")
+    o.close_case(closed.id, closed.version, user="bo")
+    o.close()
     anna, eva = people("reg", account=False), people("regeva", "analytiker", account=False)
     s = Store(role_url(owner_url, anna, with_password(anna)))
     try:
-        reg = read_identified(s, ("id", "diarienummer", "handlaggare"), purpose="teamöversikt")
+        reg = read_identified(s, ("id", "diarienummer", "handlaggare"), purpose="teamöversikt", status="oppet")
         assert list(reg.cases["id"]) == [cid] and list(reg.cases["diarienummer"]) == ["SN 2026/17"]
         assert list(reg.cases["handlaggare"]) == ["Anna"] and "namn" not in reg.cases
         team_deadlines = reg.deadlines
-        pseud = load_register(s)
+        pseud = load_register(s, status="oppet")
         assert len(pseud) == 1 and "diarienummer" not in pseud and "id" not in pseud
     finally:
         s.close()
@@ -464,8 +468,10 @@ def test_register_for_a_caseworker_and_an_analyst_role(owner_url, owner, people,
     s = Store(owner_url)
     try:
         assert identifier_reads(s, cid)[0]["user"] == anna
-        full = load_register(s)
-        own = read_identified(s, ("id", "diarienummer", "handlaggare"), purpose="jämförelse i testet")
+        assert identifier_reads(s, closed.id) == []  # the closed case was not read
+        full = load_register(s, status="oppet")
+        own = read_identified(s, ("id", "diarienummer", "handlaggare"), purpose="jämförelse i testet",
+                              status="oppet")
         assert own.deadlines.equals(team_deadlines)
         diff = [c for c in own.cases if not own.cases[c].astype(str).equals(reg.cases[c].astype(str))]
         assert diff == ["hyresvard"], diff
@@ -474,7 +480,8 @@ def test_register_for_a_caseworker_and_an_analyst_role(owner_url, owner, people,
 
     a = Store(role_url(owner_url, eva, with_password(eva)))
     try:
-        df = load_register(a)
+        assert len(load_register(a)) == 2
+        df = load_register(a, status="oppet")
         assert len(df) == 1 and df["pseudonym"].iat[0] == full["pseudonym"].iat[0]
         for col in ("tidigare_kommun", "bedomning", "nasta_frist", "barn_antal"):
             assert list(df[col].astype(str)) == list(full[col].astype(str)), col

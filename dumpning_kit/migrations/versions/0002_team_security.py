@@ -28,7 +28,7 @@ FUNCTIONS = ("dumpning_actor()", "dumpning_log_reads_internal(integer[], text, j
              "dumpning_may_read(integer)", "dumpning_log_read(integer[], text, json, boolean)",
              "dumpning_log_find(text)", "dumpning_log_list(text, text)", "dumpning_read_cases(integer[])",
              "dumpning_list_cases(text, text)", "dumpning_case_events(integer)",
-             "dumpning_log_register_read(text[], text)", "dumpning_register_rows(integer)",
+             "dumpning_log_register_read(text[], text, text, text)", "dumpning_register_rows(integer)",
              "dumpning_cases_written()")
 
 SQL = r"""
@@ -124,7 +124,9 @@ $$;
 -- The register with identifiers: first one committed register_reads row (who, purpose,
 -- fields, every case as id ranges), then dumpning_register_rows(that row's id) in a later
 -- transaction returns the rows, with only the fields that row names.
-CREATE OR REPLACE FUNCTION dumpning_log_register_read(p_fields text[], p_purpose text) RETURNS integer
+CREATE OR REPLACE FUNCTION dumpning_log_register_read(p_fields text[], p_purpose text,
+                                                      p_status text DEFAULT NULL, p_caseworker text DEFAULT NULL)
+RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
 DECLARE
   purpose text := left(regexp_replace(btrim(coalesce(p_purpose, '')), '\s+', ' ', 'g'), 100);
@@ -142,7 +144,9 @@ BEGIN
   SELECT coalesce(sum(hi - lo + 1), 0), coalesce(jsonb_agg(jsonb_build_array(lo, hi) ORDER BY lo), '[]'::jsonb)
   INTO total, ranges
   FROM (SELECT min(g.id) lo, max(g.id) hi
-        FROM (SELECT c.id, c.id - row_number() OVER (ORDER BY c.id) grp FROM cases c) g GROUP BY g.grp) r;
+        FROM (SELECT c.id, c.id - row_number() OVER (ORDER BY c.id) grp FROM cases c
+              WHERE (p_status IS NULL OR c.status = p_status)
+                AND (p_caseworker IS NULL OR c.caseworker = p_caseworker)) g GROUP BY g.grp) r;
   INSERT INTO register_reads (at, "user", purpose, fields, case_count, case_ranges)
   VALUES (now(), dumpning_actor(), purpose, to_json(p_fields), total, ranges::json)
   RETURNING id INTO read_id;
