@@ -360,3 +360,28 @@ def test_load_settings_raises_the_same_sentence(tmp_path):
         settings.load_settings(p)
     out = kit(tmp_path, "coverage", DUMPNING_SETTINGS=str(p))
     assert out.stderr.strip() == f"dumpning-kit: fel: {e.value}"
+
+
+def test_a_file_the_account_may_not_read_is_named(tmp_path, monkeypatch):
+    """Under the hub the kit runs as each caseworker's account: a settings or guideline file that account
+    cannot read is said so (tested by refusing access, since the tests may run as root)."""
+    from dumpning_kit.errors import GuidelineError
+    own = two_month_guideline(tmp_path / "etc" / "riktlinje.yaml")
+    etc = settings_copy(tmp_path / "etc", replace=[("guideline: bengtsfors", "guideline: riktlinje.yaml")])
+    real_read, real_access = Path.read_text, os.access
+
+    def read_text(self, *a, **k):
+        if self == etc:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self, *a, **k)
+    monkeypatch.setattr(Path, "read_text", read_text)
+    with pytest.raises(GuidelineError) as e:
+        settings.load_settings(etc)
+    assert str(e.value) == f"{etc}: inställningsfilen går inte att läsa: kontot som kör verktyget saknar " \
+                           "behörighet till den."
+    monkeypatch.setattr(Path, "read_text", real_read)
+    monkeypatch.setattr(os, "access", lambda p, mode: False if Path(p) == own else real_access(p, mode))
+    with pytest.raises(GuidelineError) as e:
+        settings.load_settings(etc)
+    assert str(e.value) == f"{etc}: riktlinjefilen {own} (guideline: riktlinje.yaml) går inte att läsa: kontot " \
+                           "som kör verktyget saknar behörighet till den."
