@@ -250,6 +250,9 @@ def test_caseworker_cannot_change_delete_or_forge_the_log(owner_url, owner, peop
         "forging a decision event": f"SELECT dumpning_log_read(ARRAY[{cid}], 'beslut', '{{}}')",
         "an own function in the schema": "CREATE FUNCTION public.x() RETURNS int LANGUAGE sql AS 'SELECT 1'",
         "an own table in the schema": "CREATE TABLE public.events2 (id int)",
+        "copying the cases out": "COPY cases TO STDOUT",
+        "copying the log out": "COPY (SELECT * FROM events) TO STDOUT",
+        "changing a case's id": f"UPDATE cases SET id = 999 WHERE id = {cid}",
     }
     results = {what: psql(anna, sql, owner_url) for what, sql in attacks.items()}
     for what, r in results.items():
