@@ -107,7 +107,7 @@ def psql(account: str, sql: str, url: str, *extra: str) -> subprocess.CompletedP
     """psql as that OS account over the Unix socket (peer authentication, no password)."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     return subprocess.run([RUNUSER, "-u", account, "--", "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
-                           "-d", db_name(url), *extra, "-c", sql],
+                           "-d", db_name(url), "-p", str(make_url(url).port or 5432), *extra, "-c", sql],
                           capture_output=True, text=True, env=env, cwd="/", timeout=60)
 
 
