@@ -360,6 +360,10 @@ def test_analyst_reads_only_the_pseudonymised_view(owner_url, owner, people):
     assert row["diarienummer"] is None and row["caseworker"] is None
     assert row["answers"]["tidigare_kommun"] == "1480" and row["answers"]["barn_antal"] == 2
     assert row["answers"]["upplevelse"] is True  # free text only as "answered"
+    token = row["answers"]["hyresvard_namn"]  # the landlord: a keyed token, the same for the same name
+    assert token.startswith("T") and len(token) == 17 and "Exempel" not in token
+    r = psql(eva, "SELECT * FROM dumpning_secret", owner_url)
+    assert denied(r) and "permission denied" in r.stderr
     assert row["decision"] == {"outcome": "faststalld", "date": "2026-11-27"}
 
 
@@ -477,7 +481,8 @@ def test_register_for_a_caseworker_and_an_analyst_role(owner_url, owner, people,
                               status="oppet")
         assert own.deadlines.equals(team_deadlines)
         diff = [c for c in own.cases if not own.cases[c].astype(str).equals(reg.cases[c].astype(str))]
-        assert diff == ["hyresvard"], diff
+        assert diff == ["hyresvard"], diff  # the landlord's pseudonym comes from the view's keyed token
+        assert reg.cases["hyresvard"].iat[0].startswith("H-")
     finally:
         s.close()
 
@@ -489,6 +494,7 @@ def test_register_for_a_caseworker_and_an_analyst_role(owner_url, owner, people,
         for col in ("tidigare_kommun", "bedomning", "nasta_frist", "barn_antal"):
             assert list(df[col].astype(str)) == list(full[col].astype(str)), col
         assert not any(x in df.to_csv() for x in IDENTIFYING)
+        assert df["hyresvard"].iat[0] == reg.cases["hyresvard"].iat[0]  # the same landlord, the same pseudonym
         with pytest.raises(UserError, match="får inte"):
             read_identified(a, ("namn",), purpose="nyfikenhet")
         with pytest.raises(UserError, match="får inte"):

@@ -241,6 +241,13 @@ BEGIN
   RETURN NULL;
 END $$;
 
+-- A secret only the owner can read: the pseudonymised view derives landlord tokens from it.
+CREATE TABLE IF NOT EXISTS dumpning_secret (id integer PRIMARY KEY CHECK (id = 1), salt text NOT NULL);
+INSERT INTO dumpning_secret (id, salt)
+VALUES (1, md5(gen_random_uuid()::text || clock_timestamp()::text) || md5(gen_random_uuid()::text))
+ON CONFLICT (id) DO NOTHING;
+REVOKE ALL ON dumpning_secret FROM PUBLIC;
+
 -- Who read or wrote which case lately: the read functions' test and the repeat check.
 CREATE INDEX IF NOT EXISTS ix_events_case_user_at ON events (case_id, "user", at);
 
@@ -280,5 +287,6 @@ def downgrade() -> None:
         return
     bind.exec_driver_sql("DROP TRIGGER IF EXISTS dumpning_cases_written ON cases")
     bind.exec_driver_sql("DROP INDEX IF EXISTS ix_events_case_user_at")
+    bind.exec_driver_sql("DROP TABLE IF EXISTS dumpning_secret")
     for f in reversed(FUNCTIONS):
         bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS {f}")
