@@ -14,7 +14,17 @@ condition compares them, "answered or not" where it only asks that), the decisio
 whether the case is closed, and whether each deadline has passed. Cases that agree on
 all of that share one CaseState evaluation; their due dates are then computed per case
 with ``deadlines.due_date`` (cached per distinct start date). tests/test_register.py
-checks the result against CaseState case by case.
+checks the result against CaseState case by case, and every answer column against the
+case as the store reads it.
+
+Everything is derived column-wise: status, caseworker, decision, the "answered?" flags of
+free text and the yes/no and choice answers are read as one text per case and factorised,
+so each distinct combination (a few hundred in 100,000 cases) is parsed and typed once;
+dates are factorised all at once and parsed once per distinct date; due dates are computed
+once per distinct start date. On SQLite the rows come as a few aggregate strings computed
+inside SQLite (two id ranges at once, on their own connections: a case saved during the read
+shows either its old or its new version, whole), and the cyclic garbage collector is paused
+for the read.
 """
 from __future__ import annotations
 
@@ -323,9 +333,6 @@ class _Raw:
     key: np.ndarray              # per case: row in kinds
     kinds: pd.DataFrame          # columns _KIND_COLUMNS + plan.flags (bool) + plan.codes, raw values
     dates: np.ndarray            # n x len(plan.dates): the date answers as one block (rows[q] are its columns)
-
-    def kind_columns(self, plan: "_Plan") -> list[str]:
-        return list(_KIND_COLUMNS + plan.flags + plan.codes)
 
 
 def _read_raw(store: Store, plan: _Plan, ids: tuple[str, ...], status, caseworker) -> _Raw:
