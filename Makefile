@@ -34,13 +34,10 @@ check-tools:
 test: check-tools setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
+# Every bench/bench_*.py once, streamed, then one table of their BENCH figures with the load
+# average before/after each script (bench/run_all.py; non-zero exit when a script fails).
 bench: setup
-	$(BIN)/python bench/bench_app.py
-	$(BIN)/python bench/bench_export.py
-	$(BIN)/python bench/bench_register.py
-	$(BIN)/python bench/bench_pdf_engine.py
-	$(BIN)/python bench/bench_load.py
-	$(BIN)/python bench/bench_kernels.py
+	$(BIN)/python bench/run_all.py
 
 # Mutation testing of the rules modules with the fast, non-browser tests (not in CI; 35-45 min from an
 # empty mutants/ on a busy 2-core machine, minutes after that). Config: [tool.mutmut] in pyproject.toml.

@@ -14,6 +14,8 @@ pay for it:
   ``SystemChromiumPDFExporter`` (one process, one PDF, browser closed at the end).
 
 ``--sample DIR`` also writes sample.html, sample.pdf and sample-1.png (pdftoppm, 60 dpi).
+Headline figures are printed as ``BENCH key = value | explanation`` lines (bench/run_all.py),
+with the load average at start and end.
 """
 
 from __future__ import annotations
@@ -166,6 +168,7 @@ def main() -> int:
 
     from dumpning_kit.render import find_chromium  # noqa: PLC0415
 
+    print("LOAD start " + " ".join(f"{x:.2f}" for x in os.getloadavg()), flush=True)
     chromium = find_chromium()
     py = sys.executable
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
@@ -248,6 +251,16 @@ def main() -> int:
               f"vs {r['wall_s_median']:.1f} s with one PdfRenderer")  # fmt: skip
     print(f"  => {a.docs} PDFs as separate exporter processes ≈ {a.docs * e['wall_s_median']:.1f} s")
 
+    if not s["returncode"]:
+        print(f"BENCH pdf.renderer_vs_webpdf = {r['wall_s_median'] / (a.docs * s['wall_s_median']):.2f}x | "
+              f"{a.docs} PDFs through one PdfRenderer process / {a.docs} separate `nbconvert --to webpdf` "
+              f"processes (medians of {a.repeat})")
+    if r["later_doc_s_median"] is not None:
+        print(f"BENCH pdf.renderer_later_doc = {r['later_doc_s_median']:.3f}s | each PDF after the first in one "
+              f"PdfRenderer (browser already up), median")
+    print(f"BENCH pdf.exporter_vs_webpdf = {e['wall_s_median'] / s['wall_s_median']:.2f}x | one PDF, "
+          f"SystemChromiumPDFExporter in a fresh process / one `nbconvert --to webpdf` (medians of {a.repeat})")
+    print("LOAD end " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
     if a.json:
         a.json.write_text(json.dumps(results, indent=2, ensure_ascii=False))
     if a.sample:

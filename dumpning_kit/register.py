@@ -14,11 +14,22 @@ condition compares them, "answered or not" where it only asks that), the decisio
 whether the case is closed, and whether each deadline has passed. Cases that agree on
 all of that share one CaseState evaluation; their due dates are then computed per case
 with ``deadlines.due_date`` (cached per distinct start date). tests/test_register.py
-checks the result against CaseState case by case.
+checks the result against CaseState case by case, and every answer column against the
+case as the store reads it.
+
+Everything is derived column-wise: status, caseworker, decision, the "answered?" flags of
+free text and the yes/no and choice answers are read as one text per case and factorised,
+so each distinct combination (a few hundred in 100,000 cases) is parsed and typed once;
+dates are factorised all at once and parsed once per distinct date; due dates are computed
+once per distinct start date. On SQLite the rows come as a few aggregate strings computed
+inside SQLite (two id ranges at once, on their own connections: a case saved during the read
+shows either its old or its new version, whole), and the cyclic garbage collector is paused
+for the read.
 """
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import hashlib
 import hmac
 import json
@@ -287,6 +298,20 @@ _PLANS: dict[int, tuple[Guideline, _Plan]] = {}
 
 
 # ---- reading ------------------------------------------------------------------------------
+# Every row the register is built from comes through _read_raw, the one place that chooses the
+# row source; it returns plain columns (_Raw), whichever database they came from.
+
+#: The characters str.strip() removes (str.isspace()): a free-text answer of nothing but these
+#: is unanswered, in SQL as in guideline._answered. tests/test_register.py checks the list.
+_WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006"
+               "\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+#: SQLite reads run as id ranges of at most this many ids (no aggregate string near SQLite's
+#: length limit), on up to _SQLITE_WORKERS threads at once.
+_SQLITE_CHUNK_IDS = 250_000
+_SQLITE_WORKERS = max(1, min(2, os.cpu_count() or 1))
+#: Columns of few distinct values, read per kind of case rather than per case (besides the codes).
+_KIND_COLUMNS = ("status", "caseworker", "_beslut")
+
 
 def _filters(status: str | None, caseworker: str | None) -> list:
     where = []
@@ -299,111 +324,214 @@ def _filters(status: str | None, caseworker: str | None) -> list:
 
 @dataclass
 class _Raw:
-    """What was read. Codes (yes/no and choice answers) repeat a lot, so they are kept as one
-    row number per case into a small table of the distinct combinations."""
-    rows: dict[str, np.ndarray]  # object arrays: id, status, caseworker, closed_at, _beslut, _beslut_datum,
-                                 # identifiers, scalars, flags (bool), dates (ISO str). Not a DataFrame:
-                                 # pandas would spend half a second inferring types it does not need.
+    """What was read, in id order. Status, caseworker, decision, the "answered?" flags of free
+    text and the yes/no and choice answers repeat a lot, so they are kept as one row number per
+    case (``key``) into a small table of the distinct combinations (``kinds``)."""
+    rows: dict[str, np.ndarray]  # per case: id (int64), closed_at, _beslut_datum, identifiers, scalars,
+                                 # dates (ISO text as stored); object arrays, no pandas type inference
     n: int
-    codes_key: np.ndarray        # per case: row in codes_table
-    codes_table: pd.DataFrame    # distinct combinations of the code answers (raw values)
+    key: np.ndarray              # per case: row in kinds
+    kinds: pd.DataFrame          # columns _KIND_COLUMNS + plan.flags (bool) + plan.codes, raw values
+    dates: np.ndarray            # n x len(plan.dates): the date answers as one block (rows[q] are its columns)
 
 
 def _read_raw(store: Store, plan: _Plan, ids: tuple[str, ...], status, caseworker) -> _Raw:
+    """The rows of the register, in id order, from the store's database."""
     if store.engine.dialect.name == "sqlite":
         return _read_raw_sqlite(store, plan, ids, status, caseworker)
     return _read_raw_generic(store, plan, ids, status, caseworker)
 
 
-def _base_columns(ids: tuple[str, ...], sqlite: bool = False) -> list:
-    def field(col, key: str):
-        # SQLite: plain json_extract, whose bind values need no processing (raw cursor below).
-        return func.json_extract(col, f'$."{key}"') if sqlite else col[key].as_string()
-    cols = [cases.c.id, cases.c.status, cases.c.caseworker, cases.c.closed_at,
-            field(cases.c.decision, "outcome").label("_beslut"),
-            field(cases.c.decision, "date").label("_beslut_datum")]
-    if "diarienummer" in ids:
-        cols.append(cases.c.diarienummer)
-    for f in ("namn", "personnummer"):
-        if f in ids:
-            cols.append(field(cases.c.answers, f).label(f))
-    return cols
+def _flag_expr(value, dialect: str):
+    """Answered, as guideline._answered: present and not blank (str.strip's whitespace).
+    Free text never leaves the database: only this flag does."""
+    stripped = func.btrim(value, _WHITESPACE) if dialect == "postgresql" else func.trim(value, _WHITESPACE)
+    return func.coalesce(func.length(stripped), 0) > 0
 
 
-def _flag_expr(value):
-    """Answered, as guideline._answered: present and not blank. Free text never leaves the database."""
-    return func.coalesce(func.length(func.trim(value)), 0) > 0
+def _kinds(df: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Row number per case into the distinct combinations of these columns."""
+    if not len(df):
+        return np.zeros(0, dtype=np.int64), pd.DataFrame([[None] * len(columns)], columns=columns, dtype=object)
+    key = df.groupby(columns, dropna=False, sort=False).ngroup().to_numpy()
+    first = pd.Series(np.arange(len(df))).groupby(key).first().to_numpy()
+    return np.asarray(key, dtype=np.int64), df[columns].iloc[first].reset_index(drop=True)
 
 
 def _read_raw_generic(store, plan, ids, status, caseworker) -> _Raw:
     """Any dialect with JSON paths (PostgreSQL: ->>): one column per answer."""
-    A = cases.c.answers
-    cols = _base_columns(ids)
+    A, D = cases.c.answers, cases.c.decision
+    cols = [cases.c.id, cases.c.status, cases.c.caseworker, cases.c.closed_at,
+            D["outcome"].as_string().label("_beslut"), D["date"].as_string().label("_beslut_datum")]
+    if "diarienummer" in ids:
+        cols.append(cases.c.diarienummer)
+    cols += [A[f].as_string().label(f) for f in ("namn", "personnummer") if f in ids]
     # Whole JSON values (not ->> text): a stray 2 or true must reach CaseState as the store reads it.
     cols += [A[q].label(q) for q in plan.codes + plan.scalars + plan.dates]
-    cols += [_flag_expr(A[q].as_string()).label(q) for q in plan.flags]
+    cols += [_flag_expr(A[q].as_string(), store.engine.dialect.name).label(q) for q in plan.flags]
     stmt = select(*cols).where(*_filters(status, caseworker)).order_by(cases.c.id)
     with store.engine.connect() as conn:
         df = pd.DataFrame(conn.execute(stmt).all(), columns=[c.name for c in cols], dtype=object)
-    codes = list(plan.codes)
-    if codes and len(df):
-        key = df.groupby(codes, dropna=False, sort=False).ngroup().to_numpy()
-        first = pd.Series(np.arange(len(df))).groupby(key).first().to_numpy()
-        table = df[codes].iloc[first].reset_index(drop=True)
-    else:
-        key, table = np.zeros(len(df), dtype=np.int64), pd.DataFrame([[None] * len(codes)], columns=codes)
-    return _Raw({c: df[c].to_numpy(dtype=object) for c in df.columns if c not in codes}, len(df), key, table)
+    for q in plan.flags:
+        df[q] = df[q].astype(bool)
+    kind_cols = list(_KIND_COLUMNS + plan.flags + plan.codes)
+    key, kinds = _kinds(df, kind_cols)
+    rows = {c: df[c].to_numpy(dtype=object) for c in df.columns if c not in kind_cols}
+    rows["id"] = rows["id"].astype(np.int64)
+    dates = df[list(plan.dates)].to_numpy(dtype=object).reshape(len(df), len(plan.dates))
+    return _Raw(rows, len(df), key, kinds, dates)
 
 
-def _read_raw_sqlite(store, plan, ids, status, caseworker) -> _Raw:
-    """SQLite: json_extract with many paths returns one small JSON array per row, computed in
-    SQLite's C code, and each call parses the document again, so there are only two: the
-    yes/no and choice codes (factorised before they are parsed: few distinct combinations),
-    and the dates and other values (all rows parsed by one json.loads call)."""
-    A = cases.c.answers
-    base = _base_columns(ids, sqlite=True)
-    rest = plan.dates + plan.scalars
-    extra = []
+def _sqlite_query(plan: _Plan, ids: tuple[str, ...], status, caseworker) -> tuple[str, list, list[str]]:
+    """SQL for one aggregate row per id range, computed inside SQLite in one step (with the
+    GIL released); every json_extract of a row shares SQLite's parse of its answers:
+
+    0. the ids, joined by commas;
+    1. per case, one JSON array of its kind (status, caseworker, decision, the free-text flags
+       and the code answers), joined by U+001F (never in JSON text), so that they can be
+       factorised as text and only the distinct ones parsed;
+    2. per case, one JSON array of its other answers (dates, kommun, integers, identifiers);
+    3. closing date and decision date, JSON values joined by commas.
+
+    Paths and values are bound parameters. Returns the SQL, the parameters before the id range,
+    and the names of the fields of (2)."""
+    params: list = []
+
+    def extract(keys) -> str:
+        params.extend(f'$."{k}"' for k in keys)
+        marks = ", ".join("?" * len(keys))
+        return f"json_extract(answers, {marks})" if len(keys) > 1 else f"json_array(json_extract(answers, {marks}))"
+
+    kind = ["status", "caseworker", "json_extract(decision, ?)"]
+    params.append('$."outcome"')
+    for q in plan.flags:
+        params.extend((f'$."{q}"', _WHITESPACE))
+        kind.append("coalesce(length(trim(json_extract(answers, ?), ?)), 0) > 0")
     if plan.codes:
-        extra.append(func.json_extract(A, *[f'$."{q}"' for q in plan.codes]).label("_codes"))
-    if rest:
-        extra.append(func.json_extract(A, *[f'$."{q}"' for q in rest]).label("_rest"))
-    extra += [_flag_expr(func.json_extract(A, f'$."{q}"')).label(q) for q in plan.flags]
-    where = _filters(status, caseworker)
-    rows = _fetch_sqlite(store, base + extra, where)
-    names = [c.name for c in base + extra]
-    n = len(rows)
-    cols = dict(zip(names, zip(*rows))) if n else {k: () for k in names}
-    data = {k: np.array(v, dtype=object) if n else np.array([], dtype=object)
-            for k, v in cols.items() if k not in ("_codes", "_rest")}
-    width = len(plan.codes)
-    if plan.codes and n:
-        key, uniques = pd.factorize(pd.Series(cols["_codes"], dtype=object), use_na_sentinel=False)
-        table = pd.DataFrame([json.loads(u) if isinstance(u, str) else [None] * width for u in uniques],
-                             columns=list(plan.codes), dtype=object)
-    else:
-        key, table = np.zeros(n, dtype=np.int64), pd.DataFrame([[None] * width], columns=list(plan.codes))
-    if rest:
-        nulls = "[" + ",".join(["null"] * len(rest)) + "]"
-        parsed = json.loads("[" + ",".join(t or nulls for t in cols["_rest"]) + "]") if n else []
-        values = np.array(parsed, dtype=object).reshape(n, len(rest))
-        data.update({q: values[:, j] for j, q in enumerate(rest)})
-    return _Raw(data, n, np.asarray(key, dtype=np.int64), table)
+        kind.append(extract(plan.codes))
+    fields = [f for f in ("namn", "personnummer") if f in ids] + list(plan.dates + plan.scalars)
+    rest = extract(fields) if fields else "json_array()"
+    params.append('$."date"')
+    dates = "json_quote(closed_at) || ',' || json_quote(json_extract(decision, ?))"
+    if "diarienummer" in ids:
+        dates += " || ',' || json_quote(diarienummer)"
+    where = ["1"]
+    for column, value in (("status", status), ("caseworker", caseworker)):
+        if value:
+            where.append(f"{column} = ?")
+            params.append(value)
+    sql = (f"SELECT group_concat(id), group_concat(json_array({', '.join(kind)}), char(31)), "
+           f"group_concat({rest}, ','), group_concat({dates}, ',') "
+           f"FROM cases WHERE {' AND '.join(where)} AND id >= ? AND id < ?")
+    return sql, params, fields
 
 
-def _fetch_sqlite(store: Store, columns: list, where: list) -> list[tuple]:
-    """Rows in id order, through the DB-API cursor: SQLAlchemy's per-row processing would
-    cost more than the query. (Reading id ranges on two threads was tried: sqlite3 releases
-    the GIL while SQLite works, but building the rows needs it, and nothing was gained.)"""
-    stmt = select(*columns).where(*where).order_by(cases.c.id)
-    compiled = stmt.compile(dialect=store.engine.dialect)
-    params = tuple(compiled.params[k] for k in compiled.positiontup)
+def _sqlite_cursor_run(store: Store, sql: str, params) -> list[tuple]:
     with store.engine.connect() as conn:
         cur = conn.connection.driver_connection.cursor()
         try:
-            return cur.execute(str(compiled), params).fetchall()
+            return cur.execute(sql, params).fetchall()
         finally:
             cur.close()
+
+
+def _read_raw_sqlite(store, plan, ids, status, caseworker) -> _Raw:
+    """SQLite: the whole register in a few aggregate rows (see _sqlite_query), each range on
+    its own connection and, when the database is a file, two ranges at once (SQLite works with
+    the GIL released, so they really run in parallel). Meanwhile this thread computes the case
+    pseudonyms from the ids (read first, from an index) and loads the holiday calendar.
+    Each case is one row of one range, read whole."""
+    sql, params, fields = _sqlite_query(plan, ids, status, caseworker)
+    where, wparams = ["1"], []
+    for column, value in (("status", status), ("caseworker", caseworker)):
+        if value:
+            where.append(f"{column} = ?")
+            wparams.append(value)
+    first_ids = np.sort(np.array([r[0] for r in _sqlite_cursor_run(
+        store, f"SELECT id FROM cases WHERE {' AND '.join(where)}", wparams)], dtype=np.int64))
+    if not len(first_ids):
+        return _empty_raw(plan, ids, fields)
+    lo, hi = int(first_ids[0]), int(first_ids[-1])
+    url = store.engine.url
+    in_memory = (url.database or "") in ("", ":memory:") or "mode=memory" in str(url)
+    workers = 1 if in_memory else _SQLITE_WORKERS
+    pieces = max(workers if len(first_ids) >= 20_000 else 1, -(-(hi - lo + 1) // _SQLITE_CHUNK_IDS))
+    bounds = np.unique(np.concatenate(([lo], first_ids[np.linspace(0, len(first_ids), pieces + 1)
+                                                      .astype(int)[1:-1]], [hi + 1])))
+    ranges = [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
+
+    def run(r: tuple[int, int]) -> tuple:
+        return _sqlite_cursor_run(store, sql, (*params, *r))[0]
+
+    if workers == 1 or len(ranges) == 1:
+        _warm_up(first_ids)
+        results = [run(r) for r in ranges]
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(min(workers, len(ranges))) as pool:
+            futures = [pool.submit(run, r) for r in ranges]
+            _warm_up(first_ids)
+            results = [f.result() for f in futures]
+    results = [r for r in results if r[0] is not None]
+    if not results:
+        return _empty_raw(plan, ids, fields)
+
+    id_arr = np.array(",".join(r[0] for r in results).split(","), dtype=np.int64)
+    n = len(id_arr)
+    # SQLite scans a table in id order, but nothing promises it: check, and sort if needed.
+    order = None if (np.diff(id_arr) > 0).all() else np.argsort(id_arr, kind="stable")
+
+    texts: list[str] = []
+    for r in results:
+        texts += r[1].split("\x1f")
+    kind_text = np.array(texts, dtype=object)
+    rest = json.loads("[" + ",".join(r[2] for r in results) + "]")
+    block = np.empty((n, len(fields)), dtype=object)
+    if fields:
+        block[:] = rest  # a stray list or object value stays one element
+    flat = json.loads("[" + ",".join(r[3] for r in results) + "]")
+    pairs = _objects(flat, len(flat)).reshape(n, -1)
+    if order is not None:
+        id_arr, kind_text, block, pairs = id_arr[order], kind_text[order], block[order], pairs[order]
+
+    rows: dict[str, np.ndarray] = {"id": id_arr, "closed_at": pairs[:, 0], "_beslut_datum": pairs[:, 1]}
+    if "diarienummer" in ids:
+        rows["diarienummer"] = pairs[:, 2]
+    for j, q in enumerate(fields):
+        rows[q] = block[:, j]
+    key, uniques = pd.factorize(kind_text, use_na_sentinel=False)
+    kind_cols = list(_KIND_COLUMNS + plan.flags + plan.codes)
+    parsed = json.loads("[" + ",".join(uniques) + "]")
+    width = len(_KIND_COLUMNS) + len(plan.flags)
+    table = [r[:width] + (r[width] if plan.codes else []) for r in parsed]
+    kinds = pd.DataFrame(table, columns=kind_cols, dtype=object)
+    for q in plan.flags:
+        kinds[q] = kinds[q].astype(bool)
+    j = len(fields) - len(plan.dates + plan.scalars)  # the dates follow the identifiers
+    return _Raw(rows, n, np.asarray(key, dtype=np.int64), kinds, block[:, j:j + len(plan.dates)])
+
+
+def _warm_up(ids: np.ndarray) -> None:
+    """What the register needs whatever the rows say, done while SQLite reads: the case
+    pseudonyms (remembered in _PSEUDONYM_CACHE) and the holiday calendar's import."""
+    _pseudonyms(ids)
+    from .workdays import is_closed_day
+    is_closed_day(dt.date(2000, 1, 1))
+
+
+def _empty_raw(plan: _Plan, ids: tuple[str, ...], fields: list[str]) -> _Raw:
+    empty = np.array([], dtype=object)
+    rows = {"id": np.array([], dtype=np.int64), "closed_at": empty, "_beslut_datum": empty}
+    if "diarienummer" in ids:
+        rows["diarienummer"] = empty
+    rows.update({q: empty for q in fields})
+    key, kinds = _kinds(pd.DataFrame(), list(_KIND_COLUMNS + plan.flags + plan.codes))
+    return _Raw(rows, 0, key, kinds, np.empty((0, len(plan.dates)), dtype=object))
+
+
+def _objects(values, n: int) -> np.ndarray:
+    """An object array of exactly these values."""
+    return np.fromiter(values, dtype=object, count=n)
 
 
 # ---- typed register -----------------------------------------------------------------------
@@ -416,12 +544,18 @@ def _map_unique(values, fn, dtype=object) -> np.ndarray:
     return mapped[codes]  # code -1 (NA) picks the last entry
 
 
-def _to_dates(values, factorised=None) -> pd.Series:
-    """ISO date strings -> datetime64; anything else becomes NaT (due_date ignores it too)."""
-    codes, uniques = factorised or pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+def _parse_dates(uniques) -> np.ndarray:
+    """Distinct values -> datetime64[ns], NaT for anything that is not an ISO date string
+    (due_date ignores it too), with one NaT more at the end for factorize's NA code -1."""
     texts = [u if isinstance(u, str) else None for u in uniques] + [None]  # a stray number is no date
     parsed = pd.to_datetime(pd.Series(texts, dtype=object), format="%Y-%m-%d", errors="coerce")
-    return pd.Series(parsed.to_numpy()[codes], dtype="datetime64[ns]")
+    return parsed.to_numpy().astype("datetime64[ns]")
+
+
+def _to_dates(values) -> pd.Series:
+    """ISO date strings -> datetime64[ns], parsed once per distinct value."""
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object), use_na_sentinel=True)
+    return pd.Series(_parse_dates(uniques)[codes], dtype="datetime64[ns]")
 
 
 def _category(values) -> pd.Categorical:
@@ -539,108 +673,157 @@ def landlord_names(store: Store, *, purpose: str) -> dict[str, str]:
 
 
 def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date, purpose: str) -> Register:
+    # The read makes a few million short-lived objects that hold no cycles; the cyclic garbage
+    # collector would walk them again and again (a third of the time). Paused, and put back as it was.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(store, ids, status, caseworker, today, purpose)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _combine(parts: list[tuple[np.ndarray, int]], n: int) -> np.ndarray:
+    """One group number per case from small integer columns (values 0..size-1), numbered in
+    order of first appearance: what DataFrame.groupby(sort=False).ngroup() gives, without the frame."""
+    acc, size = np.zeros(n, dtype=np.int64), 1
+    for values, card in parts:
+        card = max(int(card), 1)
+        if size * card >= 2**62:
+            acc, uniques = pd.factorize(acc)
+            size = max(len(uniques), 1)
+        acc = acc * card + values.astype(np.int64)
+        size *= card
+    return pd.factorize(acc)[0].astype(np.int64)
+
+
+def _per_kind(kinds: pd.DataFrame, column: str, fn, dtype=object) -> np.ndarray:
+    return np.array([fn(v) for v in kinds[column]], dtype=dtype)
+
+
+def _build(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date, purpose: str) -> Register:
     g = store.g
     plan = _plan(g)
     with store.case_source(ids, purpose, status, caseworker):  # PostgreSQL roles: a view, or a logged read
         raw = _read_raw(store, plan, ids, status, caseworker)
-    rows, n, ckey, ctable = raw.rows, raw.n, raw.codes_key, raw.codes_table
+    rows, n, key, kinds = raw.rows, raw.n, raw.key, raw.kinds
     today_ts = pd.Timestamp(today)
+    today64 = today_ts.to_datetime64()
 
-    # -- every rule's due date per case, from the package's due_date (once per start date)
-    factorised = {q: pd.factorize(rows[q], use_na_sentinel=True) for q in plan.dates}  # dates repeat a lot
-    dates = {q: _to_dates(rows[q], factorised[q]) for q in plan.dates}
+    # -- dates: every date answer of every case factorised at once, each distinct text parsed once
+    if plan.dates and n:
+        date_codes, date_uniques = pd.factorize(raw.dates.ravel(), use_na_sentinel=True)
+        date_codes = date_codes.reshape(n, len(plan.dates))
+    else:
+        date_codes, date_uniques = np.full((n, len(plan.dates)), -1, dtype=np.int64), []
+    date_values = _parse_dates(date_uniques)  # NaT last, for code -1
+    date_answered = np.array([_answered(u) for u in date_uniques] + [False], dtype=np.int8)
+    date_col = {q: j for j, q in enumerate(plan.dates)}
+    dates = {q: pd.Series(date_values[date_codes[:, j]], dtype="datetime64[ns]") for q, j in date_col.items()}
+
+    # -- every rule's due date per case, from the package's due_date (once per distinct start date)
+    starts = date_values.astype("datetime64[D]").astype(object)  # datetime.date, None for NaT
     due_cols: dict[str, np.ndarray] = {}
-    key = pd.DataFrame({"_codes": ckey})
+    parts: list[tuple[np.ndarray, int]] = [(key, len(kinds))]
     for rule in g.deadlines:
-        anchor = dates.get(rule.from_question or rule.date_question)
-        if anchor is None:
+        q = rule.from_question or rule.date_question
+        if q not in date_col:
             due = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
         else:
-            due = pd.to_datetime(pd.Series(_map_unique(
-                anchor, lambda d, r=rule: _due(r, d.date()) if d is not None else None))).to_numpy("datetime64[ns]")
+            per_start = np.array([_due(rule, d) if d is not None else None for d in starts], dtype="datetime64[ns]")
+            due = per_start[date_codes[:, date_col[q]]]
         due_cols[rule.id] = due
-        key[f"p:{rule.id}"] = np.where(np.isnat(due), -1, due < today_ts.to_datetime64()).astype(np.int8)
+        parts.append((np.where(np.isnat(due), 0, 1 + (due < today64)), 3))  # none, not passed, passed
 
-    # -- the rest of the key: everything else CaseState's action plan can depend on
+    # -- the rest of the key: everything else CaseState's action plan can depend on (status,
+    # decision, the code answers and the free-text flags are in the kind already)
     for q in plan.value_refs:
         if q not in plan.codes:
-            key[f"v:{q}"] = rows[q].astype(str)
+            codes, uniques = pd.factorize(rows[q].astype(str), use_na_sentinel=False)
+            parts.append((codes, len(uniques)))
     for q in plan.answered_refs:
-        if q in plan.codes:
-            per_unique = np.array([_answered(v) for v in ctable[q]], dtype=bool)
-            key[f"a:{q}"] = per_unique[ckey] if n else np.array([], dtype=bool)
-        elif q in plan.flags:
-            key[f"a:{q}"] = rows[q].astype(bool)
-        elif q in factorised:
-            codes, uniques = factorised[q]
-            key[f"a:{q}"] = np.array([_answered(u) for u in uniques] + [False], dtype=bool)[codes]
+        if q in plan.codes or q in plan.flags:
+            continue
+        if q in date_col:
+            parts.append((date_answered[date_codes[:, date_col[q]]], 2))
         else:
-            key[f"a:{q}"] = _map_unique(rows[q], _answered, bool)
-    key["_beslut"] = rows["_beslut"].astype(str)
-    key["_closed"] = rows["status"] == "avslutat"
-    group = key.groupby(list(key.columns), sort=False, dropna=False).ngroup().to_numpy() if n \
-        else np.array([], dtype=np.int64)
+            parts.append((_map_unique(rows[q], _answered, np.int8), 2))
+    group = _combine(parts, n)
 
     # -- one CaseState per kind of case
-    first = pd.Series(np.arange(n)).groupby(group).first().to_numpy() if n else np.array([], dtype=np.int64)
-    classification = np.empty(len(first), dtype=object)
+    ngroups = int(group.max()) + 1 if n else 0
+    first = np.full(ngroups, n, dtype=np.int64)
+    np.minimum.at(first, group, np.arange(n))
+    classification = np.empty(ngroups, dtype=object)
     open_rules: list[tuple[str, ...]] = []
     for gi, i in enumerate(first):
-        decision = rows["_beslut"][i]
-        st = CaseState(g, _representative(plan, {k: v[i] for k, v in rows.items()}, ctable.iloc[int(ckey[i])]),
+        kind = kinds.iloc[int(key[i])]
+        decision = kind["_beslut"]
+        st = CaseState(g, _representative(plan, {k: v[i] for k, v in rows.items()}, kind),
                        decision=decision if isinstance(decision, str) else None,
-                       closed=rows["status"][i] == "avslutat", today=today)
+                       closed=kind["status"] == "avslutat", today=today)
         classification[gi] = st.classification
         open_rules.append(() if st.closed else
                           tuple(dict.fromkeys(d.rule.id for d in st.deadlines if d.status != "klar")))
 
     # -- next deadline per case: the earliest open one, ties in action-plan order (as CaseState)
-    next_rule = np.full(n, None, dtype=object)
+    next_rule = np.full(n, -1, dtype=np.int16)
     next_due = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    parts = []
-    by_rules: dict[tuple[str, ...], list[int]] = {}
-    for gi, rules in enumerate(open_rules):
-        if rules:
-            by_rules.setdefault(rules, []).append(gi)
-    for rules, gis in by_rules.items():
-        idx = np.flatnonzero(np.isin(group, gis))
+    rule_ids = [d.id for d in g.deadlines]
+    rule_no = {r: k for k, r in enumerate(rule_ids)}
+    lists: dict[tuple[str, ...], int] = {}  # the distinct lists of open rules
+    list_of_group = np.array([lists.setdefault(r, len(lists)) for r in open_rules], dtype=np.int64)
+    list_of_case = list_of_group[group] if n else np.array([], dtype=np.int64)
+    order = np.argsort(list_of_case, kind="stable")  # cases with the same list together, in id order
+    bounds = np.searchsorted(list_of_case[order], np.arange(len(lists) + 1))
+    dl_rows, dl_rule, dl_due = [], [], []
+    for k, rules in enumerate(lists):
+        if not rules:
+            continue
+        idx = order[bounds[k]:bounds[k + 1]]
         stack = np.vstack([due_cols[r][idx] for r in rules])
         pick = np.where(np.isnat(stack), np.datetime64("2262-01-01", "ns"), stack).argmin(axis=0)
         next_due[idx] = stack[pick, np.arange(len(idx))]
-        next_rule[idx] = np.asarray(rules, dtype=object)[pick]
-        parts += [pd.DataFrame({"_row": idx, "frist_id": r, "sista_dag": due_cols[r][idx]}) for r in rules]
+        next_rule[idx] = np.array([rule_no[r] for r in rules], dtype=np.int16)[pick]
+        for r, due in zip(rules, stack):
+            dl_rows.append(idx)
+            dl_rule.append(np.full(len(idx), rule_no[r], dtype=np.int16))
+            dl_due.append(due)
 
-    cols = _typed(rows, ckey, ctable, plan, g, ids, dates)
-    cols["bedomning"] = pd.Categorical.from_codes(
-        pd.Categorical(classification, categories=list(g.classification_labels)).codes[group]
-        if n else np.array([], dtype=np.int8), list(g.classification_labels))
-    labels = {d.id: d.label for d in g.deadlines}
+    cols = _typed(rows, key, kinds, plan, g, ids, dates)
+    labels_list = list(g.classification_labels)
+    cls_codes = pd.Categorical(classification, categories=labels_list).codes
+    cols["bedomning"] = pd.Categorical.from_codes(cls_codes[group] if n else np.array([], dtype=np.int8),
+                                                  labels_list)
+    labels = [d.label for d in g.deadlines]
+    label_names = list(dict.fromkeys(labels))
     due_next = pd.Series(next_due, dtype="datetime64[ns]")
     cols["nasta_frist"] = due_next.array
-    cols["nasta_frist_id"] = pd.Categorical(next_rule, categories=[d.id for d in g.deadlines])
-    cols["nasta_frist_namn"] = pd.Categorical(_map_unique(next_rule, labels.get),
-                                              categories=list(dict.fromkeys(labels.values())))
-    cols["nasta_frist_status"] = _status(due_next, today)
+    cols["nasta_frist_id"] = pd.Categorical.from_codes(next_rule, rule_ids)
+    label_code = np.array([label_names.index(x) for x in labels] + [-1], dtype=np.int16)
+    cols["nasta_frist_namn"] = pd.Categorical.from_codes(label_code[next_rule], label_names)
+    cols["nasta_frist_status"] = _status(next_due, today)
     cols["dagar_kvar"] = _days_left(due_next, today_ts).array
-    order = [c for c in FRONT_COLUMNS if c in cols] + [c for c in cols if c not in FRONT_COLUMNS]
-    out = pd.DataFrame({c: cols[c] for c in order}, index=pd.RangeIndex(n))
+    front = [c for c in FRONT_COLUMNS if c in cols] + [c for c in cols if c not in FRONT_COLUMNS]
+    out = pd.DataFrame({c: cols[c] for c in front}, index=pd.RangeIndex(n))
 
-    dl = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
-        {"_row": pd.Series(dtype=np.int64), "frist_id": pd.Series(dtype=object),
-         "sista_dag": pd.Series(dtype="datetime64[ns]")})
-    dl = dl[dl["sista_dag"].notna()]
+    # -- the open deadlines, one row per case and deadline, by date and then case id
+    row_i = np.concatenate(dl_rows) if dl_rows else np.array([], dtype=np.int64)
+    rule_i = np.concatenate(dl_rule) if dl_rule else np.array([], dtype=np.int16)
+    due_i = np.concatenate(dl_due) if dl_due else np.array([], dtype="datetime64[ns]")
+    has = ~np.isnat(due_i)
+    row_i, rule_i, due_i = row_i[has], rule_i[has], due_i[has]
+    sort = np.lexsort((row_i, due_i))
+    row_i, rule_i, due_i = row_i[sort], rule_i[sort], due_i[sort]
     keep = [c for c in ("id", "diarienummer") if c in out.columns] + ["pseudonym"] + \
         (["handlaggare"] if "handlaggare" in out.columns else [])
-    deadlines = out[keep].iloc[dl["_row"].to_numpy()].reset_index(drop=True)
-    deadlines["frist_id"] = pd.Series(dl["frist_id"].to_numpy(), dtype="string")
-    deadlines["frist_namn"] = pd.Series(_map_unique(dl["frist_id"].to_numpy(), labels.get), dtype="string")
-    sections = {d.id: d.section for d in g.deadlines}
-    deadlines["avsnitt"] = pd.Series(_map_unique(dl["frist_id"].to_numpy(), sections.get), dtype="string")
-    deadlines["sista_dag"] = pd.Series(dl["sista_dag"].to_numpy(), dtype="datetime64[ns]")
-    deadlines["status"] = _status(deadlines["sista_dag"], today)
+    deadlines = out[keep].take(row_i).reset_index(drop=True)
+    for col, values in (("frist_id", rule_ids), ("frist_namn", labels), ("avsnitt", [d.section for d in g.deadlines])):
+        deadlines[col] = pd.array(np.array(values, dtype=object)[rule_i], dtype="string")
+    deadlines["sista_dag"] = pd.Series(due_i, dtype="datetime64[ns]")
+    deadlines["status"] = _status(due_i, today)
     deadlines["dagar_kvar"] = _days_left(deadlines["sista_dag"], today_ts)
-    order = np.lexsort((dl["_row"].to_numpy(), deadlines["sista_dag"].to_numpy()))  # by date, then case id
-    deadlines = deadlines.iloc[order].reset_index(drop=True)
 
     if ids and n and not store.logs_register_reads:
         log_identifier_read(store, rows["id"], ids, purpose)
@@ -658,13 +841,13 @@ FRONT_COLUMNS = (
 )
 
 
-def _representative(plan: _Plan, row: dict, codes: pd.Series) -> dict:
+def _representative(plan: _Plan, row: dict, kind: pd.Series) -> dict:
     """Answers for CaseState, as the store would read them; free text as a placeholder,
     since a condition only asks whether it is answered."""
     answers = {}
     for q in plan.codes:
-        if _answered(codes[q]):
-            answers[q] = codes[q]
+        if _answered(kind[q]):
+            answers[q] = kind[q]
     for q in plan.scalars:
         if _answered(row[q]):
             answers[q] = row[q]
@@ -672,14 +855,16 @@ def _representative(plan: _Plan, row: dict, codes: pd.Series) -> dict:
         if _answered(row[q]):
             answers[q] = _py_date(row[q])
     for q in plan.flags:
-        if bool(row[q]):
+        if bool(kind[q]):
             answers[q] = "x"
     return answers
 
 
-def _status(due: pd.Series, today: dt.date) -> pd.Categorical:
+def _status(due, today: dt.date) -> pd.Categorical:
     """forfallen / idag / kommande from deadlines.status_of, once per distinct date."""
-    status = _map_unique(due, lambda d: status_of(d.date(), False, today)[0] if d is not None else None)
+    codes, uniques = pd.factorize(np.asarray(due, dtype="datetime64[ns]"), use_na_sentinel=True)
+    days = np.asarray(uniques, dtype="datetime64[D]").astype(object)
+    status = np.array([status_of(d, False, today)[0] for d in days] + [None], dtype=object)[codes]
     return pd.Categorical(status, categories=["forfallen", "idag", "kommande"])
 
 
@@ -687,9 +872,23 @@ def _days_left(due: pd.Series, today_ts: pd.Timestamp) -> pd.Series:
     return (due - today_ts).dt.days.astype("Int64")
 
 
-def _typed(rows: dict[str, np.ndarray], ckey: np.ndarray, ctable: pd.DataFrame, plan: _Plan, g: Guideline,
+def _spread(per_unique: pd.Categorical, codes: np.ndarray) -> pd.Categorical:
+    """A categorical computed once per distinct value, spread to every case by its code (-1: NA)."""
+    table = np.append(per_unique.codes, -1).astype(per_unique.codes.dtype)
+    return pd.Categorical.from_codes(table[codes], dtype=per_unique.dtype)
+
+
+def _category_per_unique(values: np.ndarray, fn=None) -> pd.Categorical:
+    """_category of fn(value) per case, computed once per distinct value."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = [fn(u) for u in uniques] if fn else list(uniques)
+    return _spread(_category(np.array(mapped, dtype=object)), codes)  # every distinct value occurs
+
+
+def _typed(rows: dict[str, np.ndarray], key: np.ndarray, kinds: pd.DataFrame, plan: _Plan, g: Guideline,
            ids: tuple[str, ...], dates: dict) -> dict[str, Any]:
-    """The typed columns, as a dict: the DataFrame is built once, in column order, by the caller."""
+    """The typed columns, as a dict: the DataFrame is built once, in column order, by the caller.
+    Whatever repeats is computed once per distinct value (or kind of case) and spread by row number."""
     qs = g.questions
     out: dict[str, Any] = {}
     if "id" in ids:
@@ -697,11 +896,12 @@ def _typed(rows: dict[str, np.ndarray], ckey: np.ndarray, ctable: pd.DataFrame, 
     for f in ("diarienummer", "namn", "personnummer"):
         if f in ids:
             out[f] = pd.array(rows[f], dtype="string")
-    out["pseudonym"] = pd.array(_pseudonyms(rows["id"]), dtype="string")
-    out["status"] = pd.Categorical(rows["status"], categories=["oppet", "avslutat"])
+    out["pseudonym"] = pd.array(np.array(_pseudonyms(rows["id"]), dtype=object), dtype="string")
+    out["status"] = _categorical(kinds, key, "status", ["oppet", "avslutat"])
     if "handlaggare" in ids:
-        out["handlaggare"] = _category(rows["caseworker"])
-    out["beslut"] = pd.Categorical(rows["_beslut"], categories=list(g.decision_options))
+        out["handlaggare"] = _category_per_unique(kinds["caseworker"].to_numpy(dtype=object)[key]) if len(key) \
+            else _category(np.array([], dtype=object))
+    out["beslut"] = _categorical(kinds, key, "_beslut", list(g.decision_options))
     out["beslut_datum"] = _to_dates(rows["_beslut_datum"])
     out["avslutad"] = _to_dates(_map_unique(rows["closed_at"], lambda d: d.isoformat()
                                             if isinstance(d, dt.date) else d))
@@ -712,8 +912,8 @@ def _typed(rows: dict[str, np.ndarray], ckey: np.ndarray, ctable: pd.DataFrame, 
         if q in TEXT_COLUMNS:  # free text: a pseudonym by default, the text itself only as an identifier
             text = _map_unique(rows[q], lambda v: " ".join(str(v).split()) if _answered(v) else None)
             if q == "hyresvard_namn":
-                key = pseudonym_key()
-                out["hyresvard"] = pd.array(_map_unique(text, lambda v: landlord_pseudonym(v, key) if v else None),
+                secret = pseudonym_key()
+                out["hyresvard"] = pd.array(_map_unique(text, lambda v: landlord_pseudonym(v, secret) if v else None),
                                             dtype="string")
             if q in ids:
                 out[q] = pd.array(text, dtype="string")
@@ -721,17 +921,19 @@ def _typed(rows: dict[str, np.ndarray], ckey: np.ndarray, ctable: pd.DataFrame, 
         if t == "date":
             out[q] = dates[q]
         elif t in _VALUE_TYPES:
-            out[q] = _categorical(ctable, ckey, q, list(qs[q].options))
+            out[q] = _categorical(kinds, key, q, list(qs[q].options))
         elif t == "integer":
-            out[q] = pd.to_numeric(pd.Series(rows[q], dtype=object), errors="coerce").astype("Int64")
+            codes, uniques = pd.factorize(rows[q], use_na_sentinel=True)
+            per_unique = pd.to_numeric(pd.Series(list(uniques) + [None], dtype=object), errors="coerce")
+            out[q] = pd.Series(per_unique.to_numpy()[codes]).astype("Int64")
         elif t == "kommun":
             # kommunkod as text with its leading zero ("0180"), named from SCB's list.
             code = _map_unique(rows[q], lambda v: str(v).zfill(4) if _answered(v) else None)
             out[q] = pd.array(code, dtype="string")
             if q == "tidigare_kommun":
                 for col, attr in (("kommun_namn", "short"), ("lan", "county"), ("lan_kod", "county_code")):
-                    out[col] = _category(_map_unique(code, lambda c, a=attr: getattr(table[c], a)
-                                                     if c in table and c is not None else None))
+                    out[col] = _category_per_unique(code, lambda c, a=attr: getattr(table[c], a)
+                                                    if c in table else None)
         else:
             out[q] = pd.array(_map_unique(rows[q], lambda v: " ".join(str(v).split()) if _answered(v) else None),
                               dtype="string")

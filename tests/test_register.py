@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from dumpning_kit import ics, register
 from dumpning_kit.assessment import CaseState
 from dumpning_kit.demo import create_demo_cases
+from dumpning_kit.guideline import _answered
 from dumpning_kit.settings import data_dir
 from dumpning_kit.store import Store, cases
 
@@ -126,6 +127,35 @@ def compare_with_casestate(store: Store, today: dt.date) -> int:
     return checked
 
 
+def compare_answers_with_store(store: Store, df: pd.DataFrame) -> int:
+    """Every answer column of the register against the case as the store reads it, case by case:
+    an independent, per-case reading of what the register derives column-wise."""
+    g = store.g
+    df = df.set_index("id")
+    checked = 0
+    for case in store.list_cases():
+        row = df.loc[case.id]
+        a = case.answers
+        for q in g.questions.values():
+            if q.id not in df.columns or q.id in register.TEXT_COLUMNS:
+                continue
+            v, got = a.get(q.id), row[q.id]
+            if q.type == "date":
+                want = v if isinstance(v, dt.date) else None
+                assert (None if pd.isna(got) else got.date()) == want, (case.id, q.id, got, v)
+            elif q.type in ("yes_no", "yes_no_unknown", "choice"):
+                want = v if isinstance(v, str) and v in q.options else None
+                assert (None if pd.isna(got) else got) == want, (case.id, q.id, got, v)
+            elif q.type == "kommun":
+                want = str(v).zfill(4) if v is not None and str(v).strip() else None
+                assert (None if pd.isna(got) else got) == want, (case.id, q.id, got, v)
+        assert row["status"] == case.status
+        want = case.decision.outcome if case.decision else None
+        assert (None if pd.isna(row["beslut"]) else row["beslut"]) == want, case.id
+        checked += 1
+    return checked
+
+
 def test_deadlines_agree_with_casestate_on_demo_data(demo):
     assert compare_with_casestate(demo, TODAY) == 30
     for days in (-200, -30, 10, 40, 400):  # the same cases seen on other days
@@ -138,6 +168,9 @@ def test_deadlines_agree_with_casestate_on_scrambled_answers(demo):
     rng = random.Random(7)
     g = demo.g
     dates = [q.id for q in g.questions.values() if q.type == "date"]
+    flags = register._plan(g).flags  # free text a condition only asks "answered?" about
+    assert flags
+    blanks = ["", " ", "\n\t", "\u00a0", "\u2003\u3000 ", "  x  ", "Något hände.", 3]
     with demo.engine.begin() as conn:
         rows = conn.execute(select(cases.c.id, cases.c.answers, cases.c.decision, cases.c.status)).all()
         for _ in range(4):  # 4 x 30 variants
@@ -156,6 +189,8 @@ def test_deadlines_agree_with_casestate_on_scrambled_answers(demo):
                     answers["svar_datum"] = 5  # stray JSON types, as an old import might leave them
                 if rng.random() < 0.05:
                     answers["svar"] = True
+                if rng.random() < 0.5:  # blank in every way str.strip() knows, or not blank at all
+                    answers[rng.choice(flags)] = rng.choice(blanks)
                 decision = r.decision
                 if rng.random() < 0.3:
                     decision = {"outcome": rng.choice(["faststalld", "inte_dumpning"]), "motivation": "Test.",
@@ -167,6 +202,59 @@ def test_deadlines_agree_with_casestate_on_scrambled_answers(demo):
                     version=1, created_at=dt.datetime.now(dt.timezone.utc),
                     updated_at=dt.datetime.now(dt.timezone.utc), answers=answers, decision=decision))
     assert compare_with_casestate(demo, TODAY) == 150
+    assert compare_answers_with_store(demo, register.read_identified(demo, ("id",), purpose="test").cases) == 150
+    by_id = {c.id: c.answers for c in demo.list_cases()}
+    plan = register._plan(g)
+    for read in (register._read_raw_sqlite, register._read_raw_generic):  # "answered?" as guideline._answered
+        raw = read(demo, plan, (), None, None)
+        for q in flags:
+            got = raw.kinds[q].to_numpy()[raw.key]
+            want = [_answered(by_id[int(i)].get(q)) for i in raw.rows["id"]]
+            assert list(got) == want, (read.__name__, q)
+    fast = register.read_identified(demo, True, purpose="test")
+    with pytest.MonkeyPatch.context() as mp:  # PostgreSQL's reading agrees on the scrambled cases too
+        mp.setattr(register, "_read_raw_sqlite", register._read_raw_generic)
+        slow = register.read_identified(demo, True, purpose="test")
+    pd.testing.assert_frame_equal(fast.cases, slow.cases)
+    pd.testing.assert_frame_equal(fast.deadlines, slow.deadlines)
+
+
+def test_whitespace_is_what_str_strip_removes():
+    """A free-text answer of only these is unanswered in SQL, as guideline._answered says in Python."""
+    assert set(register._WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+
+
+def test_sqlite_read_in_ranges_and_threads_gives_the_same_register(demo, monkeypatch):
+    """The SQLite read splits the ids into ranges, two at a time on their own connections;
+    one range on one thread must give exactly the same frames."""
+    whole = register.read_identified(demo, True, purpose="test")
+    calls = []
+    real = register._sqlite_cursor_run
+    monkeypatch.setattr(register, "_sqlite_cursor_run", lambda *a: calls.append(a[2]) or real(*a))
+    monkeypatch.setattr(register, "_SQLITE_CHUNK_IDS", 7)
+    monkeypatch.setattr(register, "_SQLITE_WORKERS", 2)
+    ranged = register.read_identified(demo, True, purpose="test")
+    assert len(calls) - 1 >= 30 // 7  # the id list, then one query per range
+    monkeypatch.setattr(register, "_SQLITE_WORKERS", 1)
+    serial = register.read_identified(demo, True, purpose="test")
+    for other in (ranged, serial):
+        pd.testing.assert_frame_equal(whole.cases, other.cases)
+        pd.testing.assert_frame_equal(whole.deadlines, other.deadlines)
+    only = register.read_identified(demo, ("id",), status="avslutat", purpose="test").cases
+    assert len(only) and set(register.load_register(demo, status="avslutat")["pseudonym"]) == \
+        {register.pseudonym(i, register.pseudonym_key()) for i in only["id"]}
+
+
+def test_the_read_puts_the_garbage_collector_back(demo):
+    import gc
+    register.load_register(demo)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        register.load_register(demo)
+        assert not gc.isenabled()  # left as the caller had it
+    finally:
+        gc.enable()
 
 
 def test_generic_sql_path_gives_the_same_register(demo, monkeypatch):
