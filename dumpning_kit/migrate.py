@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 #: The newest revision (tests/test_migrations.py checks it against the scripts).
 HEAD = "0002"
 LEGACY = "0001"
+KNOWN = ("0001", "0002")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -74,6 +75,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         before = current(conn)
     if before == HEAD:
         return before, HEAD
+    if before is not None and before not in KNOWN:
+        from .errors import UserError
+        raise UserError(f"Databasen har versionen {before}, som den här versionen av dumpning-kit inte känner till "
+                        "(den är gjord av en nyare version). Uppdatera dumpning-kit; databasen har inte ändrats.")
     with _migration_lock(engine):
         return _upgrade(engine)
 

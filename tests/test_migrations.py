@@ -22,7 +22,9 @@ CORE = {"diarienummer": "SN 2025/4", "namn": "Åsa Öberg-Testsson", "personnumm
 
 def test_head_constant_and_read_kinds_match_the_migration_scripts():
     import importlib.util
+    from alembic.script import ScriptDirectory
     assert migrate.script_head() == migrate.HEAD
+    assert sorted(r.revision for r in ScriptDirectory(str(migrate.MIGRATIONS)).walk_revisions()) == list(migrate.KNOWN)
     spec = importlib.util.spec_from_file_location("rev2", migrate.MIGRATIONS / "versions" / "0002_team_security.py")
     rev2 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(rev2)
@@ -138,7 +140,7 @@ def test_a_database_at_an_unknown_revision_is_not_touched(tmp_path):
     con.execute("UPDATE alembic_version SET version_num = '9999'")
     con.commit()
     con.close()
-    with pytest.raises(Exception):
+    with pytest.raises(UserError, match="nyare version.*inte ändrats"):
         Store(f"sqlite:///{path}")
     con = sqlite3.connect(path)
     assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [("9999",)]

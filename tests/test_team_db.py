@@ -107,7 +107,7 @@ def psql(account: str, sql: str, url: str, *extra: str) -> subprocess.CompletedP
     """psql as that OS account over the Unix socket (peer authentication, no password)."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     return subprocess.run([RUNUSER, "-u", account, "--", "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
-                           "-d", db_name(url), *extra, "-c", sql],
+                           "-d", db_name(url), "-p", str(make_url(url).port or 5432), *extra, "-c", sql],
                           capture_output=True, text=True, env=env, cwd="/", timeout=60)
 
 
@@ -250,6 +250,9 @@ def test_caseworker_cannot_change_delete_or_forge_the_log(owner_url, owner, peop
         "forging a decision event": f"SELECT dumpning_log_read(ARRAY[{cid}], 'beslut', '{{}}')",
         "an own function in the schema": "CREATE FUNCTION public.x() RETURNS int LANGUAGE sql AS 'SELECT 1'",
         "an own table in the schema": "CREATE TABLE public.events2 (id int)",
+        "copying the cases out": "COPY cases TO STDOUT",
+        "copying the log out": "COPY (SELECT * FROM events) TO STDOUT",
+        "changing a case's id": f"UPDATE cases SET id = 999 WHERE id = {cid}",
     }
     results = {what: psql(anna, sql, owner_url) for what, sql in attacks.items()}
     for what, r in results.items():
@@ -357,6 +360,10 @@ def test_analyst_reads_only_the_pseudonymised_view(owner_url, owner, people):
     assert row["diarienummer"] is None and row["caseworker"] is None
     assert row["answers"]["tidigare_kommun"] == "1480" and row["answers"]["barn_antal"] == 2
     assert row["answers"]["upplevelse"] is True  # free text only as "answered"
+    token = row["answers"]["hyresvard_namn"]  # the landlord: a keyed token, the same for the same name
+    assert token.startswith("T") and len(token) == 17 and "Exempel" not in token
+    r = psql(eva, "SELECT * FROM dumpning_secret", owner_url)
+    assert denied(r) and "permission denied" in r.stderr
     assert row["decision"] == {"outcome": "faststalld", "date": "2026-11-27"}
 
 
@@ -474,7 +481,8 @@ def test_register_for_a_caseworker_and_an_analyst_role(owner_url, owner, people,
                               status="oppet")
         assert own.deadlines.equals(team_deadlines)
         diff = [c for c in own.cases if not own.cases[c].astype(str).equals(reg.cases[c].astype(str))]
-        assert diff == ["hyresvard"], diff
+        assert diff == ["hyresvard"], diff  # the landlord's pseudonym comes from the view's keyed token
+        assert reg.cases["hyresvard"].iat[0].startswith("H-")
     finally:
         s.close()
 
@@ -486,6 +494,7 @@ def test_register_for_a_caseworker_and_an_analyst_role(owner_url, owner, people,
         for col in ("tidigare_kommun", "bedomning", "nasta_frist", "barn_antal"):
             assert list(df[col].astype(str)) == list(full[col].astype(str)), col
         assert not any(x in df.to_csv() for x in IDENTIFYING)
+        assert df["hyresvard"].iat[0] == reg.cases["hyresvard"].iat[0]  # the same landlord, the same pseudonym
         with pytest.raises(UserError, match="får inte"):
             read_identified(a, ("namn",), purpose="nyfikenhet")
         with pytest.raises(UserError, match="får inte"):
