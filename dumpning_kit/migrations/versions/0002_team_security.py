@@ -107,14 +107,15 @@ BEGIN
   RETURN dumpning_log_reads_internal(found, 'listat', '{{"via": "lista"}}'::jsonb, false);
 END $$;
 
--- The same test inline, for many rows at once (the person is looked up once).
+-- The same test inline, for many rows at once (the person is looked up once): keep the two
+-- copies equal to dumpning_may_read (only read events, the window on the clock).
 CREATE OR REPLACE FUNCTION dumpning_read_cases(p_ids integer[]) RETURNS SETOF cases
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
   SELECT c.* FROM cases c
   WHERE c.id = ANY (p_ids)
     AND EXISTS (SELECT 1 FROM events e
-                WHERE e.case_id = c.id AND e."user" = (SELECT dumpning_actor())
-                  AND e.at > now() - interval '15 minutes' AND e.at < transaction_timestamp())
+                WHERE e.case_id = c.id AND e."user" = (SELECT dumpning_actor()) AND e.kind = ANY ({read_kinds})
+                  AND e.at > clock_timestamp() - interval '15 minutes' AND e.at < transaction_timestamp())
   ORDER BY c.id
 $$;
 
@@ -123,8 +124,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
   SELECT c.* FROM cases c
   WHERE (p_status IS NULL OR c.status = p_status) AND (p_caseworker IS NULL OR c.caseworker = p_caseworker)
     AND EXISTS (SELECT 1 FROM events e
-                WHERE e.case_id = c.id AND e."user" = (SELECT dumpning_actor())
-                  AND e.at > now() - interval '15 minutes' AND e.at < transaction_timestamp())
+                WHERE e.case_id = c.id AND e."user" = (SELECT dumpning_actor()) AND e.kind = ANY ({read_kinds})
+                  AND e.at > clock_timestamp() - interval '15 minutes' AND e.at < transaction_timestamp())
   ORDER BY c.next_due IS NULL, c.next_due, c.id
 $$;
 
