@@ -652,7 +652,11 @@ def test_analyst_sees_no_free_text_identifier_or_motivation_in_any_way(owner_url
     view = json.loads(r.stdout.splitlines()[0])
     assert view["diarienummer"] is None and view["caseworker"] is None
     assert set(view["decision"]) == {"outcome", "date"}
-    assert all(view["answers"][q] is True for q in markers)  # only "answered"
+    from dumpning_kit.teamdb import TOKENISED
+    plain = {q: v for q, v in view["answers"].items() if q in markers and q not in TOKENISED}
+    assert plain == dict.fromkeys(set(markers) - set(TOKENISED), True)  # only "answered"
+    for q in TOKENISED:  # a keyed token, not the text
+        assert view["answers"][q].startswith("T") and len(view["answers"][q]) == 17, view["answers"][q]
     assert "okand_nyckel" not in view["answers"]
     for sql in ("SELECT count(*) FROM cases", "SELECT count(id) FROM cases", "SELECT count(*) FROM events",
                 "SELECT count(*) FROM register_reads", f"SELECT dumpning_log_find('SN 2026/17')",
