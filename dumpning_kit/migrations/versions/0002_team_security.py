@@ -41,8 +41,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
               ELSE left(session_user::text, 100) END
 $$;
 
--- Read events: one per case. p_repeat false: not again while the same person has an event of
--- that case from the last 10 minutes (a save reads the case first; lists are redrawn often).
+-- Read events: one per case. p_repeat false: not again while the same person has a read event
+-- of that case from the last 10 minutes (lists are redrawn often). Only read events count: a
+-- write (even one that changes nothing) is no read. The window is measured on the clock, not
+-- from the start of the transaction, which a client can keep open for hours.
 CREATE OR REPLACE FUNCTION dumpning_log_reads_internal(p_ids integer[], p_kind text, p_detail jsonb,
                                                        p_repeat boolean) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
@@ -59,20 +61,23 @@ BEGIN
   WHERE c.id = ANY (p_ids)
     AND (p_repeat OR NOT EXISTS (
       SELECT 1 FROM events e
-      WHERE e.case_id = c.id AND e."user" = who AND e.at > now() - interval '10 minutes'));
+      WHERE e.case_id = c.id AND e."user" = who AND e.kind = ANY ({read_kinds})
+        AND e.at > clock_timestamp() - interval '10 minutes'));
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END $$;
 
--- May the session's person read this case now? Only after a logged event of theirs from the
--- last 15 minutes that was committed by an earlier transaction: a read cannot be logged and
--- rolled back in the same transaction (events.at is the logging transaction's now(); rows
--- of the current transaction, subtransactions included, have at = transaction_timestamp()).
+-- May the session's person read this case now? Only after a logged read event of theirs from
+-- the last 15 minutes (on the clock: an open transaction does not stop time) that was committed
+-- by an earlier transaction: a read cannot be logged and rolled back in the same transaction
+-- (events.at is the logging transaction's now(); rows of the current transaction,
+-- subtransactions included, have at = transaction_timestamp()). A write event is no key: an
+-- UPDATE that changes nothing must not open the case without a read in the log.
 CREATE OR REPLACE FUNCTION dumpning_may_read(p_case integer) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
   SELECT EXISTS (SELECT 1 FROM events e
-                 WHERE e.case_id = p_case AND e."user" = dumpning_actor()
-                   AND e.at > now() - interval '15 minutes' AND e.at < transaction_timestamp())
+                 WHERE e.case_id = p_case AND e."user" = dumpning_actor() AND e.kind = ANY ({read_kinds})
+                   AND e.at > clock_timestamp() - interval '15 minutes' AND e.at < transaction_timestamp())
 $$;
 
 CREATE OR REPLACE FUNCTION dumpning_log_read(p_ids integer[], p_kind text, p_detail json,
@@ -102,14 +107,15 @@ BEGIN
   RETURN dumpning_log_reads_internal(found, 'listat', '{{"via": "lista"}}'::jsonb, false);
 END $$;
 
--- The same test inline, for many rows at once (the person is looked up once).
+-- The same test inline, for many rows at once (the person is looked up once): keep the two
+-- copies equal to dumpning_may_read (only read events, the window on the clock).
 CREATE OR REPLACE FUNCTION dumpning_read_cases(p_ids integer[]) RETURNS SETOF cases
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
   SELECT c.* FROM cases c
   WHERE c.id = ANY (p_ids)
     AND EXISTS (SELECT 1 FROM events e
-                WHERE e.case_id = c.id AND e."user" = (SELECT dumpning_actor())
-                  AND e.at > now() - interval '15 minutes' AND e.at < transaction_timestamp())
+                WHERE e.case_id = c.id AND e."user" = (SELECT dumpning_actor()) AND e.kind = ANY ({read_kinds})
+                  AND e.at > clock_timestamp() - interval '15 minutes' AND e.at < transaction_timestamp())
   ORDER BY c.id
 $$;
 
@@ -118,8 +124,8 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
   SELECT c.* FROM cases c
   WHERE (p_status IS NULL OR c.status = p_status) AND (p_caseworker IS NULL OR c.caseworker = p_caseworker)
     AND EXISTS (SELECT 1 FROM events e
-                WHERE e.case_id = c.id AND e."user" = (SELECT dumpning_actor())
-                  AND e.at > now() - interval '15 minutes' AND e.at < transaction_timestamp())
+                WHERE e.case_id = c.id AND e."user" = (SELECT dumpning_actor()) AND e.kind = ANY ({read_kinds})
+                  AND e.at > clock_timestamp() - interval '15 minutes' AND e.at < transaction_timestamp())
   ORDER BY c.next_due IS NULL, c.next_due, c.id
 $$;
 
@@ -172,7 +178,7 @@ DECLARE
 BEGIN
   SELECT * INTO r FROM register_reads rr
   WHERE rr.id = p_read AND rr."user" = dumpning_actor()
-    AND rr.at > now() - interval '15 minutes' AND rr.at < transaction_timestamp();
+    AND rr.at > clock_timestamp() - interval '15 minutes' AND rr.at < transaction_timestamp();
   IF NOT FOUND THEN
     RAISE EXCEPTION 'dumpning: läsningen är inte loggad' USING ERRCODE = '42501';
   END IF;
