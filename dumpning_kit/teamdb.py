@@ -171,7 +171,10 @@ def setup(url: str | None = None, guideline: Guideline | None = None) -> dict:
             schema = _q(conn, conn.execute(text("SELECT current_schema()")).scalar_one())
             hl, an = GROUPS["handlaggare"], GROUPS["analytiker"]
             conn.exec_driver_sql(view_sql(g))
+            db = _q(conn, conn.execute(text("SELECT current_database()")).scalar_one())
             stmts = [
+                # The group roles are cluster-wide: only the people added to this database may connect.
+                f"REVOKE CONNECT ON DATABASE {db} FROM PUBLIC",
                 f"REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC",
                 f"GRANT USAGE ON SCHEMA {schema} TO {hl}, {an}",
                 f"REVOKE ALL ON cases, events, register_reads, alembic_version, {VIEW} FROM PUBLIC",
@@ -240,6 +243,8 @@ def add_user(name: str, role: str, url: str | None = None) -> dict:
                 if other != group:
                     conn.exec_driver_sql(f"REVOKE {other} FROM {q}")
             conn.exec_driver_sql(f"GRANT {group} TO {q}")
+            db = _q(conn, conn.execute(text("SELECT current_database()")).scalar_one())
+            conn.exec_driver_sql(f"GRANT CONNECT ON DATABASE {db} TO {q}")
             conn.commit()
             return {"name": name, "group": group, "created": row is None}
     except ProgrammingError as e:

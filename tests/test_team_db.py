@@ -91,6 +91,9 @@ def people(owner_url):
         for name, account in made:
             try:
                 with engine.begin() as conn:
+                    if conn.exec_driver_sql(f"SELECT 1 FROM pg_roles WHERE rolname = '{name}'").first():
+                        db = conn.exec_driver_sql("SELECT current_database()").scalar_one()
+                        conn.exec_driver_sql(f'REVOKE ALL ON DATABASE "{db}" FROM "{name}"')  # granted by db add-user
                     conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
             finally:
                 if account:
@@ -222,6 +225,18 @@ def test_add_user_makes_a_passwordless_login_role_in_one_group(owner_url, owner,
                         f"SELECT rolpassword IS NULL FROM pg_authid WHERE rolname = '{name}'"],
                        capture_output=True, text=True, cwd="/")
     assert r.stdout.strip() == "t", r.stderr  # no password exists that could be stolen
+
+
+def test_a_caseworker_of_another_database_cannot_connect_here(owner_url, owner, people):
+    """The group roles are cluster-wide; CONNECT is granted per person by `db add-user`, not to PUBLIC."""
+    here = people("har", "handlaggare")
+    elsewhere = people("annan", "handlaggare")
+    with owner.begin() as conn:  # as if added to another municipality's database on the same cluster
+        conn.exec_driver_sql(f'REVOKE CONNECT ON DATABASE "{db_name(owner_url)}" FROM "{elsewhere}"')
+    r = psql(elsewhere, "SELECT 1", owner_url)
+    assert r.returncode != 0 and "permission denied for database" in r.stderr, r.stderr
+    r = psql(here, "SELECT count(*) FROM cases_pseudonymised", owner_url)
+    assert r.returncode == 0, r.stderr
 
 
 # ---- attacks as a caseworker, with real peer authentication ------------------------------

@@ -110,6 +110,9 @@ def people(owner_url):
         for name in made:
             try:
                 with engine.begin() as conn:
+                    if conn.exec_driver_sql(f"SELECT 1 FROM pg_roles WHERE rolname = '{name}'").first():
+                        db = conn.exec_driver_sql("SELECT current_database()").scalar_one()
+                        conn.exec_driver_sql(f'REVOKE ALL ON DATABASE "{db}" FROM "{name}"')  # granted by db add-user
                     conn.exec_driver_sql(f'DROP ROLE IF EXISTS "{name}"')
             finally:
                 subprocess.run(["userdel", name], check=False)
