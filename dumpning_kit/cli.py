@@ -239,6 +239,26 @@ def cmd_slides(args) -> int:
     return 0
 
 
+def cmd_db_setup(args) -> int:
+    from .teamdb import setup
+    done = setup()
+    made = f" Skapade rollerna {', '.join(done['created_roles'])}." if done["created_roles"] else ""
+    was = {None: "en tom databas", "legacy": "en databas från en äldre version"}.get(done["before"],
+                                                                                    f"version {done['before']}")
+    print(f"Databasen är uppsatt (version {done['after']}, från {was}) med ägaren {done['owner']}.{made} "
+          "Lägg till personer med `dumpning-kit db add-user NAMN --role handlaggare|analytiker`.")
+    return 0
+
+
+def cmd_db_add_user(args) -> int:
+    from .teamdb import add_user
+    done = add_user(args.name, args.role)
+    what = "Skapade" if done["created"] else "Uppdaterade"
+    print(f"{what} rollen {done['name']} i gruppen {done['group']}. Den loggar in utan lösenord från "
+          f"serverkontot med samma namn (DUMPNING_DATABASE_URL=postgresql+psycopg:///DATABAS).")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="dumpning-kit", description="Stöd för arbetet mot social dumpning.")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -312,6 +332,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skrivelsen: kräv en motivering av den andra kommunen (kräver personens samtycke); "
                         "standard: enligt samtycket")
     s.set_defaults(func=cmd_export)
+
+    s = sub.add_parser("db", help="team-databasen i PostgreSQL: sätt upp den och lägg till personer")
+    dbsub = s.add_subparsers(dest="db_command", required=True, parser_class=_Parser)
+    d = dbsub.add_parser("setup", help="skapa eller uppgradera tabeller, roller, rättigheter, triggrar och vyn "
+                                       "(DUMPNING_DATABASE_URL = databasägarens anslutning)")
+    d.set_defaults(func=cmd_db_setup)
+    d = dbsub.add_parser("add-user", help="lägg till en person som PostgreSQL-roll med samma namn som kontot")
+    d.add_argument("name", metavar="NAMN", help="personens kontonamn på servern")
+    d.add_argument("--role", required=True, metavar="ROLL", help="handlaggare eller analytiker")
+    d.set_defaults(func=cmd_db_add_user)
 
     from .maintenance import add_commands
     add_commands(sub)  # backup, restore, purge
