@@ -186,18 +186,6 @@ def kit(inst: dict, *args: str) -> None:
         raise Fail(f"dumpning-kit {' '.join(args)} misslyckades: {(out.stderr or out.stdout).strip()}")
 
 
-def _has_db_command(inst) -> bool:
-    out = subprocess.run([str(Path(inst["prefix"]) / "venv" / "bin" / "dumpning-kit"), "db", "--help"],
-                         capture_output=True, text=True)
-    return out.returncode == 0
-
-
-def kit_py(inst: dict, code: str) -> None:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DUMPNING_DATABASE_URL": owner_url(inst),
-           "DUMPNING_DATA_DIR": inst["data_dir"], "HOME": inst["state_dir"]}
-    run([str(Path(inst["prefix"]) / "venv" / "bin" / "python"), "-c", code], env=env)
-
-
 def setup(args) -> dict:
     check_tools()
     inst = paths(args)
@@ -216,17 +204,9 @@ def setup(args) -> dict:
     ensure_users(inst, users)
     print("4/5 PostgreSQL …", flush=True)
     ensure_database(inst)
-    if _has_db_command(inst):
-        kit(inst, "db", "setup")
-        for u in users:
-            kit(inst, "db", "add-user", u, "--role", "handlaggare")
-    else:  # TEMPORARY until `dumpning-kit db` is merged: tables by the owner, plain grants
-        kit_py(inst, "from dumpning_kit.store import Store; Store()")
-        for u in users:
-            if psql(f"SELECT 1 FROM pg_roles WHERE rolname = '{u}'").stdout.strip() != "1":
-                psql(f"CREATE ROLE {u} LOGIN")
-            psql(f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {u}; GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {u}",
-                 db=inst["database"])
+    kit(inst, "db", "setup")
+    for u in users:
+        kit(inst, "db", "add-user", u, "--role", "handlaggare")
     inst.update(port=args.port, hub_port=args.hub_port or args.port + 1,
                 proxy_api_port=args.proxy_api_port or args.port + 2, users=sorted(users),
                 settings=args.settings or "", today=args.today or "")
