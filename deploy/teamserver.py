@@ -259,6 +259,66 @@ def teardown(name: str) -> None:
     shutil.rmtree(inst["state_dir"], ignore_errors=True)
 
 
+class Instance:
+    """A throw-away team server for tests and benchmarks: `setup` and `start` exactly as `make hub`
+    runs them, in the background, then `stop` and `teardown`. Root only."""
+
+    def __init__(self, name: str, users: dict[str, str], port: int, hub_port: int, proxy_api_port: int,
+                 prefix: str = "/opt/dumpning-kit-test", today: str = "", log_path: str | None = None):
+        self.name, self.users, self.port, self.prefix = name, users, port, prefix
+        self.url = f"http://127.0.0.1:{port}"
+        self.setup_args = ["setup", "--name", name, "--prefix", prefix, "--port", str(port), "--hub-port",
+                           str(hub_port), "--proxy-api-port", str(proxy_api_port), "--today", today,
+                           *[a for u, p in users.items() for a in ("--user", f"{u}:{p}")]]
+        self.log_path = log_path or f"/tmp/{name}-hub.log"
+        self.proc = None
+
+    def setup(self) -> None:
+        out = subprocess.run([SYSTEM_PYTHON, str(Path(__file__).resolve()), *self.setup_args],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(f"teamserver setup failed: {out.stderr.strip() or out.stdout.strip()}")
+
+    def start(self, timeout: float = 120) -> None:
+        import socket
+        import time
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen([SYSTEM_PYTHON, str(Path(__file__).resolve()), "start", "--name", self.name],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the hub exited: {Path(self.log_path).read_text()[-3000:]}")
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+                import urllib.request
+                with urllib.request.urlopen(f"{self.url}/hub/login", timeout=5) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError("the hub did not answer within the timeout")
+
+    def instance(self) -> dict:
+        return load_instance(self.name)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()  # JupyterHub stops the proxy and every single-user server it started
+            try:
+                self.proc.wait(60)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        if getattr(self, "log", None):
+            self.log.close()
+
+    def teardown(self) -> None:
+        self.stop()
+        teardown(self.name)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="dumpning-kit: en lokal teamserver (JupyterHub + PostgreSQL)")
     ap.add_argument("command", choices=["up", "setup", "start", "teardown"])
