@@ -541,7 +541,8 @@ def landlord_names(store: Store, *, purpose: str) -> dict[str, str]:
 def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date, purpose: str) -> Register:
     g = store.g
     plan = _plan(g)
-    raw = _read_raw(store, plan, ids, status, caseworker)
+    with store.case_source(ids, purpose):  # PostgreSQL roles: a view or a read the database logs first
+        raw = _read_raw(store, plan, ids, status, caseworker)
     rows, n, ckey, ctable = raw.rows, raw.n, raw.codes_key, raw.codes_table
     today_ts = pd.Timestamp(today)
 
@@ -641,7 +642,7 @@ def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date
     order = np.lexsort((dl["_row"].to_numpy(), deadlines["sista_dag"].to_numpy()))  # by date, then case id
     deadlines = deadlines.iloc[order].reset_index(drop=True)
 
-    if ids and n:
+    if ids and n and not store.logs_register_reads:
         log_identifier_read(store, rows["id"], ids, purpose)
     return Register(out, deadlines, today, ids)
 

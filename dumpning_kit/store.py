@@ -1,6 +1,16 @@
-"""Persistence: cases with optimistic locking, and an append-only event log (who, when, what)."""
+"""Persistence: cases with optimistic locking, and an append-only event log (who, when, what).
+
+SQLite (one machine): this module writes the events. PostgreSQL (a team): the database does,
+see migrations/versions/0002_team_security.py and teamdb.py. With the schema owner's
+connection (IT, the CLI, the tests) the store reads the tables directly and may name the
+person (SET LOCAL dumpning.user); with a caseworker's own role the triggers write every
+change under session_user, and identifying data is read only through functions that log the
+read first (committed), then return the rows.
+"""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 import json
 import os
@@ -9,9 +19,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from sqlalchemy import (JSON, Column, Date, DateTime, ForeignKey, Integer, MetaData, String, Table, Text,
-                        create_engine, event, func, insert, select, update)
+                        create_engine, event, func, insert, select, text, update)
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from .assessment import CaseState
 from .case import Case, Decision, answers_from_json, answers_to_json, clean_value, validate_answers
@@ -120,8 +130,21 @@ def _secure_sqlite_files(url: str) -> None:
                 os.chmod(f, 0o600)
 
 
+NOT_SET_UP = ("Databasen är inte uppsatt för den här versionen av dumpning-kit ({found}, behöver {head}). "
+              "IT kör `dumpning-kit db setup` med DUMPNING_DATABASE_URL satt till databasägarens anslutning.")
+DENIED = ("Din databasroll ({who}) får inte göra det här. Handläggare läser och ändrar ärenden, analytiker läser "
+          "bara det avidentifierade registret; IT ändrar roller med `dumpning-kit db add-user`.")
+#: The case rows the register reads inside Store.case_source (PostgreSQL, not the owner).
+_SOURCE: contextvars.ContextVar = contextvars.ContextVar("dumpning_case_source", default=None)
+
+
+def _denied(e: DBAPIError) -> bool:
+    return getattr(getattr(e, "orig", None), "sqlstate", None) == "42501"
+
+
 class Store:
-    """All reads and writes of cases. Every write is validated here and logged as an event."""
+    """All reads and writes of cases. Every write is validated here and logged as an event
+    (on PostgreSQL by the database's trigger)."""
 
     def __init__(self, url: str | None = None, *, guideline: Guideline | None = None,
                  settings: Settings | None = None):
@@ -129,8 +152,122 @@ class Store:
         self.settings = settings or default_settings()
         self.g = guideline or default_guideline()
         self.engine = _make_engine(self.url)
-        metadata.create_all(self.engine)
-        _secure_sqlite_files(self.url)
+        self.postgres = self.engine.dialect.name == "postgresql"
+        #: PostgreSQL only: the schema owner's session (reads directly, may name the person).
+        self.trusted = True
+        self.db_user: str | None = None
+        if self.postgres:
+            self._check_postgres()
+        else:
+            from . import migrate
+            migrate.upgrade(self.engine)
+            _secure_sqlite_files(self.url)
+
+    def _check_postgres(self) -> None:
+        from . import migrate
+        from .teamdb import connect_reason
+        try:
+            with self.engine.connect() as conn:
+                found = migrate.current(conn)
+                who, owner = conn.execute(text(
+                    "SELECT session_user::text, (SELECT tableowner::text FROM pg_tables "
+                    "WHERE schemaname = current_schema() AND tablename = 'cases')")).one()
+        except (OperationalError, ProgrammingError, DBAPIError) as e:
+            self.engine.dispose()
+            if isinstance(e, ProgrammingError) and _denied(e):
+                raise UserError(NOT_SET_UP.format(found="ingen läsrätt på alembic_version", head=migrate.HEAD)) \
+                    from None
+            raise UserError(f"Kunde inte ansluta till databasen "
+                            f"{self.engine.url.render_as_string(hide_password=True)}: {connect_reason(e)}") from None
+        if found != migrate.HEAD:
+            self.engine.dispose()
+            raise UserError(NOT_SET_UP.format(found=f"version {found}" if found else "inga tabeller från dumpning-kit",
+                                              head=f"version {migrate.HEAD}"))
+        self.db_user = who
+        self.trusted = who == owner
+        if not self.trusted:
+            event.listen(self.engine, "before_cursor_execute", self._rewrite_source, retval=True)
+
+    def _person(self, user: str | None, fallback: str | None = None) -> str:
+        """Who acts: on PostgreSQL with a person's own role always that role (the database logs
+        session_user whatever the client says)."""
+        if not self.trusted:
+            return self.db_user
+        return user or current_user(fallback)
+
+    @contextlib.contextmanager
+    def _tx(self, user: str | None = None, step: str | None = None):
+        """A write transaction; on PostgreSQL it tells the trigger the step (and, for the
+        owner's session only, the person)."""
+        try:
+            with self.engine.begin() as conn:
+                if self.postgres:
+                    conn.execute(text("SELECT set_config('dumpning.user', :u, true), "
+                                      "set_config('dumpning.step', :s, true)"), {"u": user or "", "s": step or ""})
+                yield conn
+        except ProgrammingError as e:
+            if _denied(e):
+                raise UserError(DENIED.format(who=self.db_user)) from None
+            raise
+
+    def _call(self, sql: str, params: dict, *, commit: bool, columns=None):
+        """A read function (not the owner): returns all rows; permission errors in Swedish."""
+        stmt = text(sql)
+        if columns is not None:
+            stmt = stmt.columns(*columns)
+        try:
+            if commit:
+                with self.engine.begin() as conn:
+                    return conn.execute(stmt, params).all()
+            with self.engine.connect() as conn:
+                return conn.execute(stmt, params).all()
+        except ProgrammingError as e:
+            if _denied(e):
+                raise UserError(DENIED.format(who=self.db_user)) from None
+            raise
+
+    def _read_logged(self, ids: list[int]) -> list:
+        """Log the read (committed), then read: the database returns nothing unlogged."""
+        self._call("SELECT dumpning_log_read(:ids, 'last', CAST(:d AS json), false)",
+                   {"ids": ids, "d": '{"via": "arende"}'}, commit=True)
+        return self._call("SELECT * FROM dumpning_read_cases(:ids)", {"ids": ids}, commit=False,
+                          columns=list(cases.c))
+
+    # ---- the register's source (register.py reads "cases" inside this) ----
+    @property
+    def logs_register_reads(self) -> bool:
+        """True if the database logs the register's identifier reads itself."""
+        return not self.trusted
+
+    @contextlib.contextmanager
+    def case_source(self, fields: tuple[str, ...], purpose: str):
+        """While open, the register's SELECTs of "cases" read, for a person's own role on
+        PostgreSQL, the pseudonymised view (no identifiers) or, with identifier ``fields``, the
+        rows of a register read the database has logged first. Elsewhere the table itself."""
+        if self.trusted:
+            yield
+            return
+        if fields:
+            [(read_id,)] = self._call("SELECT dumpning_log_register_read(:f, :p)",
+                                      {"f": list(fields), "p": purpose}, commit=True)
+            source = ("WITH cases AS (SELECT * FROM dumpning_register_rows(%(dk_read)s)) ", {"dk_read": read_id})
+        else:
+            source = ("WITH cases AS (SELECT * FROM cases_pseudonymised) ", {})
+        token = _SOURCE.set(source)
+        try:
+            yield
+        finally:
+            _SOURCE.reset(token)
+
+    @staticmethod
+    def _rewrite_source(conn, cursor, statement, parameters, context, executemany):
+        source = _SOURCE.get()
+        if source is None or not statement.lstrip().upper().startswith("SELECT") or "FROM cases" not in statement:
+            return statement, parameters
+        prefix, params = source
+        if params:
+            parameters = {**(parameters or {}), **params}
+        return prefix + statement, parameters
 
     def close(self) -> None:
         self.engine.dispose()
@@ -143,18 +280,34 @@ class Store:
                     updated_at=_utc(m["updated_at"]), closed_at=m["closed_at"])
 
     def get(self, case_id: int) -> Case:
-        with self.engine.connect() as conn:
-            row = conn.execute(select(cases).where(cases.c.id == int(case_id))).first()
+        if not self.trusted:
+            rows = self._read_logged([int(case_id)])
+            row = rows[0] if rows else None
+        else:
+            with self.engine.connect() as conn:
+                row = conn.execute(select(cases).where(cases.c.id == int(case_id))).first()
         if row is None:
             raise UserError(f"Ärende {case_id} finns inte. Det kan ha tagits bort.")
         return self._row_to_case(row)
 
     def find_by_diarienummer(self, diarienummer: str) -> Case | None:
+        if not self.trusted:
+            [(found,)] = self._call("SELECT dumpning_log_find(:d)", {"d": diarienummer}, commit=True)
+            if found is None:
+                return None
+            rows = self._call("SELECT * FROM dumpning_read_cases(:ids)", {"ids": [found]}, commit=False,
+                              columns=list(cases.c))
+            return self._row_to_case(rows[0]) if rows else None
         with self.engine.connect() as conn:
             row = conn.execute(select(cases).where(cases.c.diarienummer == diarienummer)).first()
         return self._row_to_case(row) if row else None
 
     def list_cases(self, *, status: str | None = None, caseworker: str | None = None) -> list[Case]:
+        if not self.trusted:
+            p = {"s": status or None, "c": caseworker or None}
+            self._call("SELECT dumpning_log_list(:s, :c)", p, commit=True)
+            return [self._row_to_case(r) for r in self._call("SELECT * FROM dumpning_list_cases(:s, :c)", p,
+                                                             commit=False, columns=list(cases.c))]
         q = select(cases).order_by(cases.c.next_due.is_(None), cases.c.next_due, cases.c.id)
         if status:
             q = q.where(cases.c.status == status)
@@ -164,10 +317,18 @@ class Store:
             return [self._row_to_case(r) for r in conn.execute(q)]
 
     def count(self) -> int:
+        if not self.trusted:
+            return self._call("SELECT count(*) FROM cases_pseudonymised", {}, commit=False)[0][0]
         with self.engine.connect() as conn:
             return conn.execute(select(func.count()).select_from(cases)).scalar_one()
 
     def events(self, case_id: int) -> list[Event]:
+        if not self.trusted:
+            self._call("SELECT dumpning_log_read(:ids, 'last', CAST(:d AS json), false)",
+                       {"ids": [int(case_id)], "d": '{"via": "historik"}'}, commit=True)
+            rows = self._call("SELECT * FROM dumpning_case_events(:i)", {"i": int(case_id)}, commit=False,
+                              columns=list(events.c))
+            return [Event(r.id, r.case_id, _utc(r.at), r.user, r.kind, r.version, r.detail) for r in rows]
         with self.engine.connect() as conn:
             rows = conn.execute(select(events).where(events.c.case_id == int(case_id)).order_by(events.c.id))
             return [Event(r.id, r.case_id, _utc(r.at), r.user, r.kind, r.version, r.detail) for r in rows]
@@ -189,7 +350,7 @@ class Store:
                 "caseworker": answers.get("handlaggare", "")}
 
     def create_case(self, answers: dict, user: str | None = None) -> Case:
-        user = user or current_user(answers.get("handlaggare"))
+        user = self._person(user, answers.get("handlaggare"))
         clean = self._validate({}, answers, None, False)
         first = self.g.steps[0]
         state = CaseState(self.g, clean, today=today())
@@ -200,10 +361,11 @@ class Store:
         row = {"status": "oppet", "version": 1, "created_at": now, "updated_at": now,
                "answers": answers_to_json(clean), "decision": None, **self._derived(clean, None, "oppet")}
         try:
-            with self.engine.begin() as conn:
+            with self._tx(user) as conn:
                 case_id = conn.execute(insert(cases).values(**row)).inserted_primary_key[0]
-                self._log(conn, case_id, "skapat", user, 1,
-                          {"changes": {k: [None, v] for k, v in answers_to_json(clean).items()}})
+                if not self.postgres:  # PostgreSQL: the trigger writes the event
+                    self._log(conn, case_id, "skapat", user, 1,
+                              {"changes": {k: [None, v] for k, v in answers_to_json(clean).items()}})
         except IntegrityError:
             raise ValidationError({"diarienummer": "Det finns redan ett ärende med det diarienumret."}) from None
         return self.get(case_id)
@@ -212,7 +374,7 @@ class Store:
                      step: str | None = None) -> Case:
         """Validate and save changed answers. `version` is the version the user opened."""
         case = self.get(case_id)
-        user = user or self._user(case)
+        user = self._person(user, case.answers.get("handlaggare"))
         if case.version != version:
             raise StaleWriteError(STALE_MESSAGE)
         old = dict(case.answers)
@@ -246,7 +408,7 @@ class Store:
         if errors:
             raise ValidationError(errors)
         case = self.get(case_id)
-        user = user or self._user(case)
+        user = self._person(user, case.answers.get("handlaggare"))
         if case.version != version:
             raise StaleWriteError(STALE_MESSAGE)
         decision = Decision(outcome, motivation, on, user)
@@ -256,7 +418,7 @@ class Store:
 
     def close_case(self, case_id: int, version: int, user: str | None = None, reopen: bool = False) -> Case:
         case = self.get(case_id)
-        user = user or self._user(case)
+        user = self._person(user, case.answers.get("handlaggare"))
         if case.version != version:
             raise StaleWriteError(STALE_MESSAGE)
         status = "oppet" if reopen else "avslutat"
@@ -267,20 +429,36 @@ class Store:
     def _write(self, case: Case, user: str, kind: str, values: dict, detail: dict, answers: dict,
                decision: Decision | None, status: str) -> Case:
         derived = self._derived(answers, decision, status)
-        with self.engine.begin() as conn:
+        with self._tx(user, detail.get("step")) as conn:
             res = conn.execute(update(cases).where(cases.c.id == case.id, cases.c.version == case.version)
                                .values(**values, **derived, version=case.version + 1, updated_at=_now()))
             if res.rowcount != 1:
                 raise StaleWriteError(STALE_MESSAGE)
-            self._log(conn, case.id, kind, user, case.version + 1, detail)
+            if not self.postgres:  # PostgreSQL: the trigger writes the event, from what changed
+                self._log(conn, case.id, kind, user, case.version + 1, detail)
         return self.get(case.id)
+
+    def _log_reads_db(self, ids: list[int], kind: str, detail: dict | None, user: str) -> int:
+        if kind not in READ_KINDS:
+            raise ValueError(f"{kind!r} is not a read event; writes are logged by the database")
+        payload = json.dumps(detail or {}, default=str)
+        with self._tx(user) as conn:
+            return conn.execute(text("SELECT dumpning_log_read(:ids, :k, CAST(:d AS json))"),
+                                {"ids": ids, "k": kind, "d": payload}).scalar_one()
 
     def log(self, case_id: int, kind: str, detail: dict | None = None, user: str | None = None) -> None:
         """Record a read or an export: privacy law wants to know who saw what."""
+        if self.postgres:
+            if not self.trusted or user:
+                self._log_reads_db([int(case_id)], kind, detail, self._person(user))
+                return
         if not user:
             with self.engine.connect() as conn:
                 worker = conn.execute(select(cases.c.caseworker).where(cases.c.id == int(case_id))).scalar()
             user = current_user(worker)
+        if self.postgres:
+            self._log_reads_db([int(case_id)], kind, detail, user)
+            return
         with self.engine.begin() as conn:
             self._log(conn, int(case_id), kind, user, None, detail or {})
 
@@ -297,6 +475,8 @@ class Store:
         if not ids:
             return 0
         user = user or current_user()
+        if self.postgres:
+            return self._log_reads_db(ids, kind, detail, self._person(user))
         at = _now()
         payload = json.loads(json.dumps(detail or {}, default=str))
         with self.engine.begin() as conn:
@@ -306,6 +486,11 @@ class Store:
 
     def read_events(self, case_id: int | None = None, kinds: Iterable[str] = READ_KINDS) -> list[Event]:
         """The logged reads of identifying data, oldest first; of one case or of all."""
+        if not self.trusted:
+            if case_id is None:
+                raise UserError(DENIED.format(who=self.db_user))
+            wanted = set(kinds)
+            return [e for e in self.events(case_id) if e.kind in wanted]
         q = select(events).where(events.c.kind.in_(list(kinds))).order_by(events.c.id)
         if case_id is not None:
             q = q.where(events.c.case_id == int(case_id))
@@ -321,7 +506,7 @@ class Store:
         ids = [int(i) for i in ids]
         if not ids:
             return 0
-        with self.engine.begin() as conn:
+        with self._tx() as conn:
             conn.execute(events.delete().where(events.c.case_id.in_(ids)))
             return conn.execute(cases.delete().where(cases.c.id.in_(ids))).rowcount
 

@@ -35,9 +35,10 @@ IDENTIFIERS = ("diarienummer", "namn", "personnummer", "handlaggare", "hyresvard
 CASEWORKER_SELECT = ("id", "version", "status", "created_at", "updated_at", "closed_at", "next_due")
 CASEWORKER_WRITE = ("diarienummer", "caseworker", "status", "version", "created_at", "updated_at", "closed_at",
                     "next_due", "answers", "decision")
-CASEWORKER_FUNCTIONS = ("dumpning_log_read(integer[], text, json)", "dumpning_read_cases(integer[])",
-                        "dumpning_find_case(text)", "dumpning_list_cases(text, text)",
-                        "dumpning_case_events(integer)", "dumpning_register_rows(text[], text)")
+CASEWORKER_FUNCTIONS = ("dumpning_log_read(integer[], text, json, boolean)", "dumpning_log_find(text)",
+                        "dumpning_log_list(text, text)", "dumpning_read_cases(integer[])",
+                        "dumpning_list_cases(text, text)", "dumpning_case_events(integer)",
+                        "dumpning_log_register_read(text[], text)", "dumpning_register_rows(integer)")
 
 SETUP_HINT = "Kör `dumpning-kit db setup` med DUMPNING_DATABASE_URL satt till databasägarens anslutning."
 

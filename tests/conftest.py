@@ -37,22 +37,41 @@ def store(tmp_path):
     s.close()
 
 
+def postgres_url() -> str:
+    """The test server's owner URL (DUMPNING_TEST_POSTGRES_URL); in CI a missing server fails."""
+    url = os.environ.get("DUMPNING_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("CI must start PostgreSQL and set DUMPNING_TEST_POSTGRES_URL (see .ci/run)")
+        pytest.skip("no PostgreSQL: set DUMPNING_TEST_POSTGRES_URL (bash .ci/postgres-setup prints one)")
+    return url
+
+
+def reset_postgres(url: str) -> None:
+    """An empty schema, then `dumpning-kit db setup` (the database is owned by the test role)."""
+    from sqlalchemy import create_engine
+    from dumpning_kit import teamdb
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SET client_min_messages = warning")
+            conn.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            conn.exec_driver_sql("CREATE SCHEMA public")
+    finally:
+        engine.dispose()
+    teamdb.setup(url)
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_store(request, tmp_path):
-    """The store on a real SQLite file and on a real PostgreSQL server (CI starts one)."""
-    from dumpning_kit.store import Store, metadata
+    """The store on a real SQLite file and on a real PostgreSQL server (CI starts one), the
+    latter set up by `dumpning-kit db setup` and used with the owner's URL."""
+    from dumpning_kit.store import Store
     if request.param == "sqlite":
         s = Store(f"sqlite:///{tmp_path / 'data' / 'test.sqlite'}")
     else:
-        url = os.environ.get("DUMPNING_TEST_POSTGRES_URL")
-        if not url:
-            if os.environ.get("CI"):
-                pytest.fail("CI must start PostgreSQL and set DUMPNING_TEST_POSTGRES_URL (see .ci/run)")
-            pytest.skip("no PostgreSQL: set DUMPNING_TEST_POSTGRES_URL (bash .ci/postgres-setup prints one)")
-        from sqlalchemy import create_engine
-        engine = create_engine(url)
-        metadata.drop_all(engine)  # every test starts from an empty database
-        engine.dispose()
+        url = postgres_url()
+        reset_postgres(url)  # every test starts from an empty database
         s = Store(url)
     yield s
     s.close()

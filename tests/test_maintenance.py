@@ -494,11 +494,8 @@ def test_postgresql_backup_and_restore_with_pg_tools(tmp_path):
         pytest.skip("no PostgreSQL: set DUMPNING_TEST_POSTGRES_URL")
     if not (maintenance.shutil.which("pg_dump") and maintenance.shutil.which("pg_restore")):
         pytest.skip("pg_dump/pg_restore not installed")
-    from sqlalchemy import create_engine
-    from dumpning_kit.store import metadata
-    engine = create_engine(url)
-    metadata.drop_all(engine)
-    engine.dispose()
+    from conftest import reset_postgres
+    reset_postgres(url)  # empty schema + `dumpning-kit db setup`
     s = Store(url)
     try:
         a = new_case(s, 1)

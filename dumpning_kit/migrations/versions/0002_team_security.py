@@ -3,8 +3,11 @@
 - AFTER INSERT/UPDATE trigger on cases writes events (skapat, sparat, beslut, avslutat,
   atertaget) with the acting person taken from the database session (session_user); only a
   session of the schema owner (IT, the CLI) may name the person with SET LOCAL dumpning.user.
-- SECURITY DEFINER functions are the only way for a caseworker role to read identifying data,
-  and each logs one read event per case in the same transaction.
+- SECURITY DEFINER functions are the only way for a caseworker role to read identifying data:
+  dumpning_log_* logs the read (one event per case, or one register_reads row), and the
+  dumpning_read_*/list/events/register_rows functions return a case only after such a log
+  entry of the same person was committed by an earlier transaction, so a read cannot be
+  logged and rolled back.
 Roles, grants and the pseudonymised view are made by `dumpning-kit db setup` (teamdb.setup),
 since the view follows the guideline's questions.
 
@@ -22,9 +25,11 @@ depends_on = None
 #: Must equal store.READ_KINDS (tests/test_migrations.py checks it).
 READ_KINDS = ("oppnat", "last", "listat", "sokt", "exporterat")
 FUNCTIONS = ("dumpning_actor()", "dumpning_log_reads_internal(integer[], text, jsonb, boolean)",
-             "dumpning_log_read(integer[], text, json)", "dumpning_read_cases(integer[])",
-             "dumpning_find_case(text)", "dumpning_list_cases(text, text)", "dumpning_case_events(integer)",
-             "dumpning_register_rows(text[], text)", "dumpning_cases_written()")
+             "dumpning_may_read(integer)", "dumpning_log_read(integer[], text, json, boolean)",
+             "dumpning_log_find(text)", "dumpning_log_list(text, text)", "dumpning_read_cases(integer[])",
+             "dumpning_list_cases(text, text)", "dumpning_case_events(integer)",
+             "dumpning_log_register_read(text[], text)", "dumpning_register_rows(integer)",
+             "dumpning_cases_written()")
 
 SQL = r"""
 CREATE OR REPLACE FUNCTION dumpning_actor() RETURNS text
@@ -36,8 +41,10 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
               ELSE left(session_user::text, 100) END
 $$;
 
+-- Read events: one per case. p_repeat false: not again while the same person has an event of
+-- that case from the last 10 minutes (a save reads the case first; lists are redrawn often).
 CREATE OR REPLACE FUNCTION dumpning_log_reads_internal(p_ids integer[], p_kind text, p_detail jsonb,
-                                                       p_always boolean) RETURNS integer
+                                                       p_repeat boolean) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
 DECLARE
   who text := dumpning_actor();
@@ -46,72 +53,84 @@ BEGIN
   IF p_kind IS NULL OR NOT (p_kind = ANY ({read_kinds})) THEN
     RAISE EXCEPTION 'dumpning: % är ingen läshändelse', coalesce(p_kind, 'NULL') USING ERRCODE = '22023';
   END IF;
-  -- One event per case. Reads by the functions below (p_always false) are not repeated while the
-  -- same person has a logged event of that case from the last 15 minutes (a save reads the case
-  -- first; the case list is redrawn on every search).
   INSERT INTO events (case_id, at, "user", kind, version, detail)
   SELECT c.id, now(), who, p_kind, NULL, coalesce(p_detail, '{{}}'::jsonb)::json
   FROM cases c
   WHERE c.id = ANY (p_ids)
-    AND (p_always OR NOT EXISTS (
+    AND (p_repeat OR NOT EXISTS (
       SELECT 1 FROM events e
-      WHERE e.case_id = c.id AND e."user" = who AND e.at > now() - interval '15 minutes'
-        AND (p_kind = 'listat' OR e.kind = p_kind OR e.kind NOT IN ('listat', 'sokt'))));
+      WHERE e.case_id = c.id AND e."user" = who AND e.at > now() - interval '10 minutes'));
   GET DIAGNOSTICS n = ROW_COUNT;
   RETURN n;
 END $$;
 
-CREATE OR REPLACE FUNCTION dumpning_log_read(p_ids integer[], p_kind text, p_detail json) RETURNS integer
-LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
-  SELECT dumpning_log_reads_internal(p_ids, p_kind, p_detail::jsonb, true)
+-- May the session's person read this case now? Only after a logged event of theirs from the
+-- last 15 minutes that was committed by an earlier transaction: a read cannot be logged and
+-- rolled back in the same transaction (events.at is the logging transaction's now(); rows
+-- of the current transaction, subtransactions included, have at = transaction_timestamp()).
+CREATE OR REPLACE FUNCTION dumpning_may_read(p_case integer) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+  SELECT EXISTS (SELECT 1 FROM events e
+                 WHERE e.case_id = p_case AND e."user" = dumpning_actor()
+                   AND e.at > now() - interval '15 minutes' AND e.at < transaction_timestamp())
 $$;
 
-CREATE OR REPLACE FUNCTION dumpning_read_cases(p_ids integer[]) RETURNS SETOF cases
+CREATE OR REPLACE FUNCTION dumpning_log_read(p_ids integer[], p_kind text, p_detail json,
+                                             p_repeat boolean DEFAULT true) RETURNS integer
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+  SELECT dumpning_log_reads_internal(p_ids, p_kind, p_detail::jsonb, p_repeat)
+$$;
+
+CREATE OR REPLACE FUNCTION dumpning_log_find(p_diarienummer text) RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+DECLARE found integer;
 BEGIN
-  PERFORM dumpning_log_reads_internal(p_ids, 'last', '{{"via": "databasen"}}'::jsonb, false);
-  RETURN QUERY SELECT * FROM cases WHERE id = ANY (p_ids) ORDER BY id;
+  SELECT id INTO found FROM cases WHERE diarienummer = p_diarienummer;
+  IF found IS NOT NULL THEN
+    PERFORM dumpning_log_reads_internal(ARRAY[found], 'last', '{{"via": "diarienummer"}}'::jsonb, false);
+  END IF;
+  RETURN found;
 END $$;
 
-CREATE OR REPLACE FUNCTION dumpning_find_case(p_diarienummer text) RETURNS SETOF cases
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
-DECLARE found integer[];
-BEGIN
-  SELECT array_agg(id) INTO found FROM cases WHERE diarienummer = p_diarienummer;
-  IF found IS NULL THEN RETURN; END IF;
-  PERFORM dumpning_log_reads_internal(found, 'last', '{{"via": "diarienummer"}}'::jsonb, false);
-  RETURN QUERY SELECT * FROM cases WHERE id = ANY (found);
-END $$;
-
-CREATE OR REPLACE FUNCTION dumpning_list_cases(p_status text, p_caseworker text) RETURNS SETOF cases
+CREATE OR REPLACE FUNCTION dumpning_log_list(p_status text, p_caseworker text) RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
 DECLARE found integer[];
 BEGIN
   SELECT array_agg(id) INTO found FROM cases
   WHERE (p_status IS NULL OR status = p_status) AND (p_caseworker IS NULL OR caseworker = p_caseworker);
-  IF found IS NULL THEN RETURN; END IF;
-  PERFORM dumpning_log_reads_internal(found, 'listat', '{{"via": "lista"}}'::jsonb, false);
-  RETURN QUERY SELECT * FROM cases WHERE id = ANY (found)
-    ORDER BY next_due IS NULL, next_due, id;
+  IF found IS NULL THEN RETURN 0; END IF;
+  RETURN dumpning_log_reads_internal(found, 'listat', '{{"via": "lista"}}'::jsonb, false);
 END $$;
 
+CREATE OR REPLACE FUNCTION dumpning_read_cases(p_ids integer[]) RETURNS SETOF cases
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+  SELECT * FROM cases c WHERE c.id = ANY (p_ids) AND dumpning_may_read(c.id) ORDER BY c.id
+$$;
+
+CREATE OR REPLACE FUNCTION dumpning_list_cases(p_status text, p_caseworker text) RETURNS SETOF cases
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+  SELECT * FROM cases c
+  WHERE (p_status IS NULL OR c.status = p_status) AND (p_caseworker IS NULL OR c.caseworker = p_caseworker)
+    AND dumpning_may_read(c.id)
+  ORDER BY c.next_due IS NULL, c.next_due, c.id
+$$;
+
+-- The history holds the answers as they changed: reading it is a read of the case.
 CREATE OR REPLACE FUNCTION dumpning_case_events(p_case_id integer) RETURNS SETOF events
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
-BEGIN
-  -- The history holds the answers as they changed: reading it is a read of the case.
-  PERFORM dumpning_log_reads_internal(ARRAY[p_case_id], 'last', '{{"via": "historik"}}'::jsonb, false);
-  RETURN QUERY SELECT * FROM events WHERE case_id = p_case_id ORDER BY id;
-END $$;
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+  SELECT * FROM events e WHERE e.case_id = p_case_id AND dumpning_may_read(p_case_id) ORDER BY e.id
+$$;
 
-CREATE OR REPLACE FUNCTION dumpning_register_rows(p_fields text[], p_purpose text)
-RETURNS TABLE (id integer, diarienummer varchar, caseworker varchar, status varchar, version integer,
-               created_at timestamptz, updated_at timestamptz, closed_at date, next_due date,
-               answers json, decision json)
+-- The register with identifiers: first one committed register_reads row (who, purpose,
+-- fields, every case as id ranges), then dumpning_register_rows(that row's id) in a later
+-- transaction returns the rows, with only the fields that row names.
+CREATE OR REPLACE FUNCTION dumpning_log_register_read(p_fields text[], p_purpose text) RETURNS integer
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
 DECLARE
   purpose text := left(regexp_replace(btrim(coalesce(p_purpose, '')), '\s+', ' ', 'g'), 100);
   ranges jsonb;
   total integer;
+  read_id integer;
 BEGIN
   IF length(purpose) < 3 THEN
     RAISE EXCEPTION 'dumpning: ange syftet med läsningen' USING ERRCODE = '22023';
@@ -120,27 +139,46 @@ BEGIN
      OR NOT (p_fields <@ ARRAY['id', 'diarienummer', 'namn', 'personnummer', 'handlaggare', 'hyresvard_namn']) THEN
     RAISE EXCEPTION 'dumpning: okända fält %', p_fields USING ERRCODE = '22023';
   END IF;
-  -- The audit row first: every case the function returns counts as read (register_reads).
   SELECT coalesce(sum(hi - lo + 1), 0), coalesce(jsonb_agg(jsonb_build_array(lo, hi) ORDER BY lo), '[]'::jsonb)
   INTO total, ranges
   FROM (SELECT min(g.id) lo, max(g.id) hi
         FROM (SELECT c.id, c.id - row_number() OVER (ORDER BY c.id) grp FROM cases c) g GROUP BY g.grp) r;
-  IF total > 0 THEN
-    INSERT INTO register_reads (at, "user", purpose, fields, case_count, case_ranges)
-    VALUES (now(), dumpning_actor(), purpose, to_json(p_fields), total, ranges::json);
+  INSERT INTO register_reads (at, "user", purpose, fields, case_count, case_ranges)
+  VALUES (now(), dumpning_actor(), purpose, to_json(p_fields), total, ranges::json)
+  RETURNING id INTO read_id;
+  RETURN read_id;
+END $$;
+
+CREATE OR REPLACE FUNCTION dumpning_register_rows(p_read integer)
+RETURNS TABLE (id integer, diarienummer varchar, caseworker varchar, status varchar, version integer,
+               created_at timestamptz, updated_at timestamptz, closed_at date, next_due date,
+               answers json, decision json)
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = {schema}, pg_temp AS $$
+DECLARE
+  r register_reads%ROWTYPE;
+  f text[];
+BEGIN
+  SELECT * INTO r FROM register_reads rr
+  WHERE rr.id = p_read AND rr."user" = dumpning_actor()
+    AND rr.at > now() - interval '15 minutes' AND rr.at < transaction_timestamp();
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'dumpning: läsningen är inte loggad' USING ERRCODE = '42501';
   END IF;
+  SELECT array_agg(x) INTO f FROM json_array_elements_text(r.fields) x;
   RETURN QUERY
   SELECT v.id,
-         CASE WHEN 'diarienummer' = ANY (p_fields) THEN c.diarienummer END,
-         CASE WHEN 'handlaggare' = ANY (p_fields) THEN c.caseworker END,
+         CASE WHEN 'diarienummer' = ANY (f) THEN c.diarienummer END,
+         CASE WHEN 'handlaggare' = ANY (f) THEN c.caseworker END,
          v.status, v.version, v.created_at, v.updated_at, v.closed_at, v.next_due,
          (v.answers::jsonb || jsonb_strip_nulls(jsonb_build_object(
-            'namn', CASE WHEN 'namn' = ANY (p_fields) THEN c.answers -> 'namn' END,
-            'personnummer', CASE WHEN 'personnummer' = ANY (p_fields) THEN c.answers -> 'personnummer' END,
-            'hyresvard_namn', CASE WHEN 'hyresvard_namn' = ANY (p_fields) THEN c.answers -> 'hyresvard_namn' END
+            'namn', CASE WHEN 'namn' = ANY (f) THEN c.answers -> 'namn' END,
+            'personnummer', CASE WHEN 'personnummer' = ANY (f) THEN c.answers -> 'personnummer' END,
+            'hyresvard_namn', CASE WHEN 'hyresvard_namn' = ANY (f) THEN c.answers -> 'hyresvard_namn' END
          )))::json,
          v.decision
   FROM cases_pseudonymised v JOIN cases c ON c.id = v.id
+  WHERE EXISTS (SELECT 1 FROM json_array_elements(r.case_ranges) x
+                WHERE v.id BETWEEN (x ->> 0)::int AND (x ->> 1)::int)
   ORDER BY v.id;
 END $$;
 
