@@ -157,9 +157,13 @@ def test_two_caseworkers_share_a_case_through_the_hub(team, browser, shots):
     link.click()
     pb.wait_for_url(f"**/user/{bosse}/voila/render/oversikt.ipynb", timeout=180_000)
     expect(pb.locator("h1", has_text="Översikt – frister för hela enheten")).to_be_visible(timeout=180_000)
-    expect(pb.get_by_text(DNR).first).to_be_visible(timeout=60_000)
+    pb.get_by_text("Visa 1 ärende utan frist").click()  # the case has no open deadline yet: its group is folded
+    expect(pb.get_by_role("link", name=DNR)).to_be_visible(timeout=60_000)
     assert "Traceback" not in pb.content() and "Permission denied" not in pb.content()
-    pb.screenshot(path=str(shots / "hub-4-bosse-overview-from-caselist.png"), full_page=True)
+    pb.locator("h1", has_text="Översikt").scroll_into_view_if_needed()
+    pb.screenshot(path=str(shots / "hub-4-bosse-overview-from-caselist.png"))
+    pb.get_by_role("link", name=DNR).scroll_into_view_if_needed()
+    pb.screenshot(path=str(shots / "hub-5-bosse-overview-case-row.png"))
 
     # -- PostgreSQL: the database wrote each change under the account that made it
     case_id = psql(team, f"SELECT id FROM cases WHERE diarienummer = '{DNR}'")[0][0]
