@@ -165,6 +165,16 @@ def test_two_caseworkers_share_a_case_through_the_hub(team, browser, shots):
     pb.get_by_role("link", name=DNR).scroll_into_view_if_needed()
     pb.screenshot(path=str(shots / "hub-5-bosse-overview-case-row.png"))
 
+    # -- the server serves the app and nothing else, and only to its own person
+    for path in ("lab", "tree", "terminals/1", "api/contents", "api/terminals", "api/sessions",
+                 "voila/render/analys.ipynb", "voila/render/utbildning.ipynb"):
+        r = ctx_b.request.get(f"{team.url}/user/{bosse}/{path}", max_redirects=0)
+        assert r.status in (403, 404), (path, r.status)
+    r = ctx_b.request.post(f"{team.url}/user/{bosse}/api/kernels", data="{}", max_redirects=0)
+    assert r.status >= 400, r.status  # no new kernels of one's own choosing
+    other = ctx_a.request.get(f"{team.url}/user/{bosse}/")
+    assert other.status != 200 or "Nytt ärende" not in other.text(), other.status
+
     # -- PostgreSQL: the database wrote each change under the account that made it
     case_id = psql(team, f"SELECT id FROM cases WHERE diarienummer = '{DNR}'")[0][0]
     who = {row[0] for row in psql(team, f'SELECT "user" FROM events WHERE case_id = {case_id}')}
