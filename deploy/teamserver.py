@@ -6,6 +6,8 @@ example caseworker accounts. Run as root on Debian (`make hub` runs `up`).
     python3 deploy/teamserver.py setup     [options]   everything but starting the hub (idempotent)
     python3 deploy/teamserver.py start     [--name ...]  run the hub in the foreground
     python3 deploy/teamserver.py teardown  [--name ...]  remove the instance: accounts, roles, database, folders
+    python3 deploy/teamserver.py kit [--name ...] -- ARGS  `dumpning-kit ARGS` as the database owner with the
+                                                  shared data folder (IT's purge, backups, db add-user)
 
 What `setup` does, in order (docs/deployment.md describes the same steps):
  1. the single-user environment: a venv made with Debian's /usr/bin/python3 under --prefix
@@ -35,6 +37,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -109,8 +112,16 @@ def build_env(prefix: Path) -> None:
         run([SYSTEM_PYTHON, "-m", "venv", str(venv)])
         run([str(venv / "bin" / "pip"), "install", "--quiet", "--upgrade", "pip"])
     pip = [str(venv / "bin" / "pip"), "install", "--quiet", "--disable-pip-version-check"]
-    run(pip + [f"{REPO}[postgres,hub]"])                             # dependencies
-    run(pip + ["--no-deps", "--force-reinstall", f"{REPO}"])         # this checkout's code, not editable
+    with tempfile.TemporaryDirectory() as tmp:
+        # a clean copy of the checkout (no .venv, no old build/): what a wheel of it would hold
+        src = Path(tmp) / "src"
+        top = {".venv", ".git", "build", "dist", "data", "mutants", ".hypothesis", ".pytest_cache"}
+        shutil.copytree(REPO, src, ignore=lambda d, names: [
+            n for n in names if (Path(d) == REPO and n in top) or n in ("__pycache__", "node_modules",
+                                                                          ".ipynb_checkpoints")
+            or n.endswith(".egg-info")])
+        run(pip + [f"{src}[postgres,hub]"])                          # dependencies
+        run(pip + ["--no-deps", "--force-reinstall", str(src)])      # this checkout's code, not editable
     # the proxy from npm, exactly the locked version
     proxy = prefix / "proxy"
     proxy.mkdir(exist_ok=True)
@@ -321,7 +332,7 @@ class Instance:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description="dumpning-kit: en lokal teamserver (JupyterHub + PostgreSQL)")
-    ap.add_argument("command", choices=["up", "setup", "start", "teardown"])
+    ap.add_argument("command", choices=["up", "setup", "start", "teardown", "kit"])
     ap.add_argument("--name", default="dumpning_hub", help="instansens namn: databas, grupp och mappar")
     ap.add_argument("--prefix", default="/opt/dumpning-kit", help="var miljön och proxyn installeras")
     ap.add_argument("--port", type=int, default=8000, help="hubbens port på 127.0.0.1")
@@ -330,7 +341,12 @@ def main(argv=None) -> int:
     ap.add_argument("--user", action="append", help="NAMN:LÖSENORD för ett exempelkonto (flera gånger)")
     ap.add_argument("--settings", default="", help="inställningsfil för alla handläggare (DUMPNING_SETTINGS)")
     ap.add_argument("--today", default="", help="fast datum för test och utbildning (DUMPNING_TODAY)")
+    argv = list(sys.argv[1:] if argv is None else argv)
+    kit_args = []
+    if "--" in argv:  # kit [options] -- ARGS: ARGS go to dumpning-kit
+        kit_args, argv = argv[argv.index("--") + 1:], argv[:argv.index("--")]
     args = ap.parse_args(argv)
+    args.kit_args = kit_args
     try:
         if not NAME_RE.match(args.name):
             raise Fail(f"namnet {args.name!r} går inte att använda: bara små bokstäver a–z, siffror och _.")
@@ -340,6 +356,14 @@ def main(argv=None) -> int:
             return start(args.name)
         if args.command == "teardown":
             teardown(args.name)
+        if args.command == "kit":  # e.g. `kit -- purge --closed-before 2021-12-31 --dry-run`
+            inst = load_instance(args.name)
+            env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "DUMPNING_DATABASE_URL": owner_url(inst),
+                   "DUMPNING_DATA_DIR": inst["data_dir"], "HOME": inst["state_dir"], "LANG": "C.UTF-8",
+                   **({"DUMPNING_SETTINGS": inst["settings"]} if inst.get("settings") else {}),
+                   **({"DUMPNING_TODAY": inst["today"]} if inst.get("today") else {})}
+            return subprocess.run([str(Path(inst["prefix"]) / "venv" / "bin" / "dumpning-kit"), *args.kit_args],
+                                  env=env).returncode
         return 0
     except Fail as e:
         sys.stderr.write(f"teamserver: fel: {e}\n")

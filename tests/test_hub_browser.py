@@ -214,5 +214,10 @@ def test_two_caseworkers_share_a_case_through_the_hub(team, browser, shots):
     for d in (data, data / "exports", data / "backups"):
         st = d.stat()
         assert stat.S_IMODE(st.st_mode) == 0o2770 and st.st_gid != 0, (d, oct(st.st_mode))
+    # -- IT's commands (purge, backups) run as the owner on the shared folder, through the script
+    out = subprocess.run([teamserver.SYSTEM_PYTHON, str(REPO / "deploy" / "teamserver.py"), "kit", "--name", team.name,
+                          "--", "purge", "--closed-before", "2026-11-27", "--dry-run", "--force"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "Inga ärenden avslutades" in out.stdout, (out.stdout, out.stderr)
     ctx_a.close()
     ctx_b.close()
