@@ -58,6 +58,16 @@ class HubLogoutHandler(tornado.web.RequestHandler):
         self.redirect(url_path_join(self.hub_auth.hub_prefix, "logout"))
 
 
+class HubVersionHandler(tornado.web.RequestHandler):
+    """GET /user/<name>/api: what JupyterHub asks a new server for (its version header), nothing else."""
+
+    def get(self):
+        import jupyterhub
+        self.set_header("X-JupyterHub-Version", jupyterhub.__version__)
+        self.set_header("Content-Type", "application/json")
+        self.finish('{"version": "%s"}' % jupyterhub.__version__)
+
+
 class HubDumpningVoila(DumpningVoila):
     name = "dumpning-kit-hub"
 
@@ -81,8 +91,10 @@ class HubDumpningVoila(DumpningVoila):
     def init_handlers(self):
         handlers = super().init_handlers()
         logout = url_path_join(self.base_url, "/logout")
-        return [(h[0], HubLogoutHandler, {"hub_auth": self.identity_provider.hub_auth})
-                if isinstance(h, tuple) and h[0] == logout else h for h in handlers]
+        handlers = [(h[0], HubLogoutHandler, {"hub_auth": self.identity_provider.hub_auth})
+                    if isinstance(h, tuple) and h[0] == logout else h for h in handlers]
+        handlers.insert(1, (url_path_join(self.base_url, "/api"), HubVersionHandler))  # after the Host/Origin guard
+        return handlers
 
     def request_allowed(self, request) -> bool:
         pub_host, pub_port = self._public()
