@@ -73,13 +73,16 @@ def shots(tmp_path_factory):
     return d
 
 
-def login(browser, team, user):
+def login(browser, team, user, shot=None):
     """The hub's own login page (PAM checks the OS password), then the spawned app's case list."""
     ctx = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
     page.set_default_timeout(60_000)
     page.set_default_navigation_timeout(180_000)
     page.goto(f"{team.url}/hub/login")
+    expect(page.locator("h1")).to_have_text("Logga in – social dumpning")  # the kit's Swedish login page
+    if shot:
+        page.screenshot(path=str(shot))
     page.locator("#username_input").fill(user)
     page.locator("#password_input").fill(team.users[user])
     page.locator("#login_submit").click()
@@ -119,7 +122,7 @@ def test_two_caseworkers_share_a_case_through_the_hub(team, browser, shots):
     inst = team.instance()
 
     # -- Anna logs in through the hub's login page and creates a case
-    ctx_a, pa = login(browser, team, anna)
+    ctx_a, pa = login(browser, team, anna, shot=shots / "hub-0-login.png")
     pa.screenshot(path=str(shots / "hub-1-anna-caselist.png"), full_page=True)
     pa.get_by_role("button", name="Nytt ärende").click()
     expect(pa.locator("h1", has_text="Nytt ärende")).to_be_visible()
