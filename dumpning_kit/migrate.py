@@ -7,6 +7,9 @@ revision 0001 and upgraded. PostgreSQL is upgraded only by `dumpning-kit db setu
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import os
 from pathlib import Path
 
 from sqlalchemy import inspect, text
@@ -15,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 #: The newest revision (tests/test_migrations.py checks it against the scripts).
 HEAD = "0002"
 LEGACY = "0001"
+KNOWN = ("0001", "0002")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -44,12 +48,46 @@ def is_legacy(conn: Connection) -> bool:
     return "alembic_version" not in names and {"cases", "events"} <= names
 
 
+def _sqlite_path(engine: Engine) -> Path | None:
+    db = engine.url.database if engine.dialect.name == "sqlite" else None
+    return Path(db) if db and db != ":memory:" and not db.startswith("file:") else None
+
+
+@contextlib.contextmanager
+def _migration_lock(engine: Engine):
+    """One process at a time migrates a SQLite file (preheated kernels open it at once)."""
+    path = _sqlite_path(engine)
+    if path is None:
+        yield
+        return
+    lock = path.with_name(path.name + "-migrate.lock")
+    fd = os.open(lock, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Bring the database to HEAD. Returns (revision before, revision after)."""
+    with engine.connect() as conn:
+        before = current(conn)
+    if before == HEAD:
+        return before, HEAD
+    if before is not None and before not in KNOWN:
+        from .errors import UserError
+        raise UserError(f"Databasen har versionen {before}, som den här versionen av dumpning-kit inte känner till "
+                        "(den är gjord av en nyare version). Uppdatera dumpning-kit; databasen har inte ändrats.")
+    with _migration_lock(engine):
+        return _upgrade(engine)
+
+
+def _upgrade(engine: Engine) -> tuple[str | None, str]:
     from alembic import command
     with engine.connect() as conn:
         before = current(conn)
-        if before == HEAD:
+        if before == HEAD:  # another process was first
             return before, HEAD
         cfg = _config(conn)
         if before is None and is_legacy(conn):

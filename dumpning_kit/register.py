@@ -541,7 +541,7 @@ def landlord_names(store: Store, *, purpose: str) -> dict[str, str]:
 def _read(store: Store, ids: tuple[str, ...], status, caseworker, today: dt.date, purpose: str) -> Register:
     g = store.g
     plan = _plan(g)
-    with store.case_source(ids, purpose):  # PostgreSQL roles: a view or a read the database logs first
+    with store.case_source(ids, purpose, status, caseworker):  # PostgreSQL roles: a view, or a logged read
         raw = _read_raw(store, plan, ids, status, caseworker)
     rows, n, ckey, ctable = raw.rows, raw.n, raw.codes_key, raw.codes_table
     today_ts = pd.Timestamp(today)

@@ -240,16 +240,19 @@ class Store:
         return not self.trusted
 
     @contextlib.contextmanager
-    def case_source(self, fields: tuple[str, ...], purpose: str):
+    def case_source(self, fields: tuple[str, ...], purpose: str, status: str | None = None,
+                    caseworker: str | None = None):
         """While open, the register's SELECTs of "cases" read, for a person's own role on
         PostgreSQL, the pseudonymised view (no identifiers) or, with identifier ``fields``, the
-        rows of a register read the database has logged first. Elsewhere the table itself."""
+        rows of a register read the database has logged first (the cases of that status and
+        caseworker, as the register's own log would name them). Elsewhere the table itself."""
         if self.trusted:
             yield
             return
         if fields:
-            [(read_id,)] = self._call("SELECT dumpning_log_register_read(:f, :p)",
-                                      {"f": list(fields), "p": purpose}, commit=True)
+            [(read_id,)] = self._call("SELECT dumpning_log_register_read(:f, :p, :s, :c)",
+                                      {"f": list(fields), "p": purpose, "s": status or None,
+                                       "c": caseworker or None}, commit=True)
             source = ("WITH cases AS (SELECT * FROM dumpning_register_rows(%(dk_read)s)) ", {"dk_read": read_id})
         else:
             source = ("WITH cases AS (SELECT * FROM cases_pseudonymised) ", {})
@@ -442,9 +445,11 @@ class Store:
         if kind not in READ_KINDS:
             raise ValueError(f"{kind!r} is not a read event; writes are logged by the database")
         payload = json.dumps(detail or {}, default=str)
+        # "listat" for a person's own role: the list read (dumpning_log_list) has logged it already
+        repeat = self.trusted or kind != "listat"
         with self._tx(user) as conn:
-            return conn.execute(text("SELECT dumpning_log_read(:ids, :k, CAST(:d AS json))"),
-                                {"ids": ids, "k": kind, "d": payload}).scalar_one()
+            return conn.execute(text("SELECT dumpning_log_read(:ids, :k, CAST(:d AS json), :r)"),
+                                {"ids": ids, "k": kind, "d": payload, "r": repeat}).scalar_one()
 
     def log(self, case_id: int, kind: str, detail: dict | None = None, user: str | None = None) -> None:
         """Record a read or an export: privacy law wants to know who saw what."""

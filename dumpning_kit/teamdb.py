@@ -31,6 +31,9 @@ NAME_RE = re.compile(r"^[a-z_][a-z0-9_.-]{0,62}$")
 #: Answer types an analyst may see as values; every other answer only as "answered" (true).
 VALUE_TYPES = ("yes_no", "yes_no_unknown", "choice", "kommun", "integer", "date")
 IDENTIFIERS = ("diarienummer", "namn", "personnummer", "handlaggare", "hyresvard_namn")
+#: Free text the register turns into a pseudonym (register.TEXT_COLUMNS): in the view a keyed
+#: token (md5 of an owner-only secret and the folded text), so recurring landlords stay visible.
+TOKENISED = ("hyresvard_namn",)
 #: What a caseworker may see of cases directly: enough for UPDATE ... WHERE id AND version.
 CASEWORKER_SELECT = ("id", "version", "status", "created_at", "updated_at", "closed_at", "next_due")
 CASEWORKER_WRITE = ("diarienummer", "caseworker", "status", "version", "created_at", "updated_at", "closed_at",
@@ -38,7 +41,7 @@ CASEWORKER_WRITE = ("diarienummer", "caseworker", "status", "version", "created_
 CASEWORKER_FUNCTIONS = ("dumpning_log_read(integer[], text, json, boolean)", "dumpning_log_find(text)",
                         "dumpning_log_list(text, text)", "dumpning_read_cases(integer[])",
                         "dumpning_list_cases(text, text)", "dumpning_case_events(integer)",
-                        "dumpning_log_register_read(text[], text)", "dumpning_register_rows(integer)")
+                        "dumpning_log_register_read(text[], text, text, text)", "dumpning_register_rows(integer)")
 
 SETUP_HINT = "Kör `dumpning-kit db setup` med DUMPNING_DATABASE_URL satt till databasägarens anslutning."
 
@@ -120,7 +123,8 @@ def view_sql(g: Guideline) -> str:
     decision motivation; free-text answers only as true (answered)."""
     keep = [q.id for q in g.questions.values()
             if q.type in VALUE_TYPES and not q.sensitive and q.id not in IDENTIFIERS]
-    flags = [q.id for q in g.questions.values() if q.id not in keep]
+    tokens = [q for q in TOKENISED if q in g.questions]
+    flags = [q.id for q in g.questions.values() if q.id not in keep and q.id not in tokens]
 
     def arr(ids):
         return "ARRAY[" + ", ".join("'" + i.replace("'", "''") + "'" for i in ids) + "]::text[]" if ids \
@@ -129,11 +133,15 @@ def view_sql(g: Guideline) -> str:
 CREATE OR REPLACE VIEW {VIEW} AS
 SELECT c.id, NULL::varchar(40) AS diarienummer, NULL::varchar(100) AS caseworker, c.status, c.version,
        c.created_at, c.updated_at, c.closed_at, c.next_due,
-       (SELECT coalesce(jsonb_object_agg(e.key, CASE WHEN e.key = ANY ({arr(keep)}) THEN e.value
-                                                     ELSE to_jsonb(true) END), '{{}}'::jsonb)
+       (SELECT coalesce(jsonb_object_agg(e.key, CASE
+                  WHEN e.key = ANY ({arr(keep)}) THEN e.value
+                  WHEN e.key = ANY ({arr(tokens)}) THEN to_jsonb('T' || left(md5(
+                       (SELECT salt FROM dumpning_secret WHERE id = 1)
+                       || lower(regexp_replace(btrim(e.value #>> '{{}}'), '\\s+', ' ', 'g'))), 16))
+                  ELSE to_jsonb(true) END), '{{}}'::jsonb)
         FROM jsonb_each(c.answers::jsonb) e
         WHERE e.key = ANY ({arr(keep)})
-           OR (e.key = ANY ({arr(flags)}) AND e.value <> 'null'::jsonb
+           OR (e.key = ANY ({arr(flags + tokens)}) AND e.value <> 'null'::jsonb
                AND length(btrim(coalesce(e.value #>> '{{}}', ''))) > 0))::json AS answers,
        CASE WHEN c.decision IS NULL THEN NULL
             ELSE json_build_object('outcome', c.decision -> 'outcome', 'date', c.decision -> 'date') END AS decision

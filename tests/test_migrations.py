@@ -22,7 +22,9 @@ CORE = {"diarienummer": "SN 2025/4", "namn": "Åsa Öberg-Testsson", "personnumm
 
 def test_head_constant_and_read_kinds_match_the_migration_scripts():
     import importlib.util
+    from alembic.script import ScriptDirectory
     assert migrate.script_head() == migrate.HEAD
+    assert sorted(r.revision for r in ScriptDirectory(str(migrate.MIGRATIONS)).walk_revisions()) == list(migrate.KNOWN)
     spec = importlib.util.spec_from_file_location("rev2", migrate.MIGRATIONS / "versions" / "0002_team_security.py")
     rev2 = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(rev2)
@@ -138,7 +140,7 @@ def test_a_database_at_an_unknown_revision_is_not_touched(tmp_path):
     con.execute("UPDATE alembic_version SET version_num = '9999'")
     con.commit()
     con.close()
-    with pytest.raises(Exception):
+    with pytest.raises(UserError, match="nyare version.*inte ändrats"):
         Store(f"sqlite:///{path}")
     con = sqlite3.connect(path)
     assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [("9999",)]
@@ -174,3 +176,21 @@ def test_postgres_store_never_migrates_and_names_db_setup():
     finally:
         engine.dispose()
         reset_postgres(url)
+
+
+def test_processes_opening_a_new_file_at_once_all_succeed(tmp_path):
+    """Preheated kernels open the same new SQLite file at the same moment: one migrates, the
+    others wait for it."""
+    import subprocess
+    import sys
+    path = tmp_path / "data" / "samtidigt.sqlite"
+    path.parent.mkdir(parents=True)
+    code = ("import sys; from dumpning_kit.store import Store; "
+            f"s = Store('sqlite:///{path}'); print(s.count()); s.close()")
+    procs = [subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(4)]
+    results = [p.communicate(timeout=120) + (p.returncode,) for p in procs]
+    assert all(rc == 0 and out.strip() == "0" for out, err, rc in results), results
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrate.HEAD,)]
+    con.close()

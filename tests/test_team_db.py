@@ -107,7 +107,7 @@ def psql(account: str, sql: str, url: str, *extra: str) -> subprocess.CompletedP
     """psql as that OS account over the Unix socket (peer authentication, no password)."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}
     return subprocess.run([RUNUSER, "-u", account, "--", "psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
-                           "-d", db_name(url), *extra, "-c", sql],
+                           "-d", db_name(url), "-p", str(make_url(url).port or 5432), *extra, "-c", sql],
                           capture_output=True, text=True, env=env, cwd="/", timeout=60)
 
 
@@ -250,6 +250,9 @@ def test_caseworker_cannot_change_delete_or_forge_the_log(owner_url, owner, peop
         "forging a decision event": f"SELECT dumpning_log_read(ARRAY[{cid}], 'beslut', '{{}}')",
         "an own function in the schema": "CREATE FUNCTION public.x() RETURNS int LANGUAGE sql AS 'SELECT 1'",
         "an own table in the schema": "CREATE TABLE public.events2 (id int)",
+        "copying the cases out": "COPY cases TO STDOUT",
+        "copying the log out": "COPY (SELECT * FROM events) TO STDOUT",
+        "changing a case's id": f"UPDATE cases SET id = 999 WHERE id = {cid}",
     }
     results = {what: psql(anna, sql, owner_url) for what, sql in attacks.items()}
     for what, r in results.items():
@@ -357,6 +360,10 @@ def test_analyst_reads_only_the_pseudonymised_view(owner_url, owner, people):
     assert row["diarienummer"] is None and row["caseworker"] is None
     assert row["answers"]["tidigare_kommun"] == "1480" and row["answers"]["barn_antal"] == 2
     assert row["answers"]["upplevelse"] is True  # free text only as "answered"
+    token = row["answers"]["hyresvard_namn"]  # the landlord: a keyed token, the same for the same name
+    assert token.startswith("T") and len(token) == 17 and "Exempel" not in token
+    r = psql(eva, "SELECT * FROM dumpning_secret", owner_url)
+    assert denied(r) and "permission denied" in r.stderr
     assert row["decision"] == {"outcome": "faststalld", "date": "2026-11-27"}
 
 
@@ -379,13 +386,13 @@ def test_store_as_a_caseworker_role_lets_the_database_log_everything(owner_url, 
         case = s.close_case(case.id, case.version, user=bo)
         case = s.close_case(case.id, case.version, reopen=True)
         s.log(case.id, "oppnat", {"vy": "arende"}, user=bo)
-        s.log_reads([case.id], "listat", {"vy": "arendelista"})
+        assert s.log_reads([case.id], "listat", {"vy": "arendelista"}) == 0  # she has just worked on it
         with pytest.raises(ValueError):
             s.log(case.id, "sparat", {})
         history = s.events(case.id)  # the app's history view reads the log through the database
         kinds = [e.kind for e in history]
         assert [k for k in kinds if k not in READ_KINDS] == ["skapat", "sparat", "beslut", "avslutat", "atertaget"]
-        assert "oppnat" in kinds and "listat" in kinds
+        assert "oppnat" in kinds
         assert {e.user for e in history} == {anna}
         saved = history[kinds.index("sparat")]
         assert saved.detail == {"step": "upplevelse", "changes": {"upplevelse": [None, SECRET_TEXT]}}
@@ -429,6 +436,16 @@ def test_store_reads_are_logged_for_a_caseworker_role(owner_url, owner, people, 
         assert events_of(owner, cid)[base:][0][:2] == ("last", anna)
         s.get(cid)  # the same person again within minutes: one event is enough
         assert len(events_of(owner, cid)) == base + 1
+        # the case list: one "listat" per case, also when the app logs the names it shows
+        other = people("lasannan", account=False)
+        t = Store(role_url(owner_url, other, with_password(other)))
+        try:
+            [listed] = t.list_cases()
+            t.log_reads([listed.id], "listat", {"vy": "arendelista"})
+            t.log_reads([listed.id], "sokt", {"vy": "arendelista", "sokning": "personnummer"})
+        finally:
+            t.close()
+        assert [k for k, u, _ in events_of(owner, cid) if u == other] == ["listat", "sokt"]
     finally:
         s.close()
 
@@ -436,14 +453,18 @@ def test_store_reads_are_logged_for_a_caseworker_role(owner_url, owner, people, 
 def test_register_for_a_caseworker_and_an_analyst_role(owner_url, owner, people, with_password):
     from dumpning_kit.register import identifier_reads, load_register, read_identified
     cid = a_case(owner_url)
+    o = Store(owner_url)
+    closed = o.create_case({**CORE, "diarienummer": "SN 2026/18"}, user="bo")
+    o.close_case(closed.id, closed.version, user="bo")
+    o.close()
     anna, eva = people("reg", account=False), people("regeva", "analytiker", account=False)
     s = Store(role_url(owner_url, anna, with_password(anna)))
     try:
-        reg = read_identified(s, ("id", "diarienummer", "handlaggare"), purpose="teamöversikt")
+        reg = read_identified(s, ("id", "diarienummer", "handlaggare"), purpose="teamöversikt", status="oppet")
         assert list(reg.cases["id"]) == [cid] and list(reg.cases["diarienummer"]) == ["SN 2026/17"]
         assert list(reg.cases["handlaggare"]) == ["Anna"] and "namn" not in reg.cases
         team_deadlines = reg.deadlines
-        pseud = load_register(s)
+        pseud = load_register(s, status="oppet")
         assert len(pseud) == 1 and "diarienummer" not in pseud and "id" not in pseud
     finally:
         s.close()
@@ -454,21 +475,26 @@ def test_register_for_a_caseworker_and_an_analyst_role(owner_url, owner, people,
     s = Store(owner_url)
     try:
         assert identifier_reads(s, cid)[0]["user"] == anna
-        full = load_register(s)
-        own = read_identified(s, ("id", "diarienummer", "handlaggare"), purpose="jämförelse i testet")
+        assert identifier_reads(s, closed.id) == []  # the closed case was not read
+        full = load_register(s, status="oppet")
+        own = read_identified(s, ("id", "diarienummer", "handlaggare"), purpose="jämförelse i testet",
+                              status="oppet")
         assert own.deadlines.equals(team_deadlines)
         diff = [c for c in own.cases if not own.cases[c].astype(str).equals(reg.cases[c].astype(str))]
-        assert diff == ["hyresvard"], diff
+        assert diff == ["hyresvard"], diff  # the landlord's pseudonym comes from the view's keyed token
+        assert reg.cases["hyresvard"].iat[0].startswith("H-")
     finally:
         s.close()
 
     a = Store(role_url(owner_url, eva, with_password(eva)))
     try:
-        df = load_register(a)
+        assert len(load_register(a)) == 2
+        df = load_register(a, status="oppet")
         assert len(df) == 1 and df["pseudonym"].iat[0] == full["pseudonym"].iat[0]
         for col in ("tidigare_kommun", "bedomning", "nasta_frist", "barn_antal"):
             assert list(df[col].astype(str)) == list(full[col].astype(str)), col
         assert not any(x in df.to_csv() for x in IDENTIFYING)
+        assert df["hyresvard"].iat[0] == reg.cases["hyresvard"].iat[0]  # the same landlord, the same pseudonym
         with pytest.raises(UserError, match="får inte"):
             read_identified(a, ("namn",), purpose="nyfikenhet")
         with pytest.raises(UserError, match="får inte"):
