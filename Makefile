@@ -7,7 +7,7 @@ BIN = $(VENV)/bin
 PORT ?= 8866
 CHROMIUM ?= $(or $(DUMPNING_CHROMIUM),chromium)
 
-.PHONY: run test setup bench mutation clean-venv check-tools
+.PHONY: run test setup bench mutation clean-venv check-tools hub
 
 $(BIN)/dumpning-kit: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,14 @@ test: check-tools setup
 # average before/after each script (bench/run_all.py; non-zero exit when a script fails).
 bench: setup
 	$(BIN)/python bench/run_all.py
+
+# The complete local team server (root, Debian): PostgreSQL database and roles, JupyterHub with
+# configurable-http-proxy from npm, two example caseworkers; listens on 127.0.0.1:$(HUB_PORT) only.
+# What it does and what production changes: docs/deployment.md. Remove it with
+#   python3 deploy/teamserver.py teardown
+HUB_PORT ?= 8000
+hub:
+	/usr/bin/python3 deploy/teamserver.py up --port $(HUB_PORT)
 
 # Mutation testing of the rules modules with the fast, non-browser tests (not in CI; 35-45 min from an
 # empty mutants/ on a busy 2-core machine, minutes after that). Config: [tool.mutmut] in pyproject.toml.

@@ -1,6 +1,7 @@
 """The start page: the caseworker's cases sorted by next deadline, search, and 'Nytt ärende'."""
 from __future__ import annotations
 
+import os
 from typing import Callable
 
 import ipywidgets as w
@@ -12,6 +13,15 @@ from .common import badge, esc
 from .panel import CLASS_STATUS
 
 MAX_ROWS = 200
+
+
+def overview_href() -> str:
+    """The team overview's address, absolute from the server's root, so the link works wherever the
+    case list is shown: ``/`` and ``/voila/render/arende.ipynb`` on the local app, ``/user/<name>/``
+    and ``/user/<name>/voila/render/arende.ipynb`` under JupyterHub (its prefix is in the
+    environment every kernel inherits; Voilà's own base URL otherwise)."""
+    base = os.environ.get("JUPYTERHUB_SERVICE_PREFIX") or os.environ.get("VOILA_BASE_URL") or "/"
+    return esc(base.rstrip("/") + "/voila/render/oversikt.ipynb")
 
 
 def plural(n: int, one: str, many: str) -> str:
@@ -63,7 +73,7 @@ class CaseList:
         self.rows = w.VBox()
         self.widget = w.VBox([
             w.HTML("<h1>Ärenden – social dumpning</h1>"
-                   '<p><a href="voila/render/oversikt.ipynb">Teamöversikt med alla frister</a></p>'),
+                   f'<p><a href="{overview_href()}">Teamöversikt med alla frister</a></p>'),
             w.HBox([new], layout=w.Layout(margin="0 0 8px 0")),
             w.HBox([self.search, self.worker, self.show_closed], layout=w.Layout(flex_flow="row wrap")),
             self.summary, self.rows])
