@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import statistics
@@ -37,6 +38,17 @@ SAVED_JS = """() => {
   return ok ? performance.now() - window.__dkClick : null;
 }"""
 NOTE = "Anteckning från session {i}: åäö ÅÄÖ – ”citat”"
+
+
+def kernels_by_id(server_pid: int, kernel_ids: set) -> list[int]:
+    """The processes of the given kernels (their command line names the connection file)."""
+    out = []
+    for pid in kernel_pids(server_pid):
+        with contextlib.suppress(OSError):
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().decode("utf-8", "replace")
+            if any(f"kernel-{k}.json" in cmd for k in kernel_ids):
+                out.append(pid)
+    return out
 
 
 def values(i: int) -> dict:
@@ -98,7 +110,6 @@ async def run(n: int, ramp: float, timeout: float, database_url: str | None) -> 
     srv = Server(work, preheat=True, pool_size=2)
     try:
         srv.wait_pool(2)
-        idle_kernels = kernel_pids(srv.proc.pid)
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             all_done = asyncio.Event()
@@ -109,7 +120,12 @@ async def run(n: int, ramp: float, timeout: float, database_url: str | None) -> 
                 *(one_session(browser, srv.url, i, i * ramp, all_done, done) for i in range(n))), timeout)
             elapsed = time.perf_counter() - t0
             await asyncio.sleep(2)
-            pids = [pid for pid in kernel_pids(srv.proc.pid) if pid not in idle_kernels]
+            ids = set()
+            for r in results:
+                with contextlib.suppress(Exception):
+                    ids.add(await r["page"].evaluate(
+                        "() => JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"))
+            pids = kernels_by_id(srv.proc.pid, ids)  # the open case pages' kernels, not the pool's
             kernels = sorted(rss_mib(pid) for pid in pids)
             server = rss_mib(srv.proc.pid)
             for r in results:
@@ -147,6 +163,8 @@ def main() -> None:
     print(load_line("start"), flush=True)
     for n in args.sessions:
         r = asyncio.run(run(n, args.ramp, args.timeout, args.database_url))
+        for key in ("kernels", "saves", "open"):
+            r[key] = r[key] or [float("nan")]  # nothing measured: say so instead of stopping
         k = r["kernels"]
         print(f"{n} sessioner: {r['ok']} klara, {r['intact']} intakta i databasen, {r['seconds']:.0f} s; "
               f"sidan öppen efter median {statistics.median(r['open']):.1f} s (högst {max(r['open']):.1f} s); "
