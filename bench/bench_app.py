@@ -258,7 +258,7 @@ def _edit_one_text(page, i: int) -> bool:
 
 def bench_steps(browser, work: Path, case_id: int, titles: list[str], rounds: int) -> dict:
     srv = Server(work, preheat=False)
-    app_times, floor_times, per_step = [], [], {}
+    app_times, floor_times, per_step, first_visit = [], [], {}, {}
     try:
         ctx = new_context(browser)
         floor = ctx.new_page()
@@ -283,10 +283,13 @@ def bench_steps(browser, work: Path, case_id: int, titles: list[str], rounds: in
                 if r:
                     app_times.append(t)
                     per_step.setdefault(titles[i], []).append(t)
+                else:
+                    first_visit[titles[i]] = t
         ctx.close()
     finally:
         srv.stop()
-    return {"app": app_times, "floor": floor_times, "per_step": per_step, "saves": saves, "changes": edits}
+    return {"app": app_times, "floor": floor_times, "per_step": per_step, "saves": saves, "changes": edits,
+            "first_visit": first_visit}
 
 
 def bench_rss(browser, work: Path, case_id: int) -> dict:
@@ -354,6 +357,11 @@ def main() -> None:
                            f"same {len(a)} step changes, 95th percentile app vs floor (target <= 1.2x)")
                 bench_line("app.step_max_ms", f"{max(a):.0f}ms", f"slowest single step change of the app "
                            f"(floor's slowest {max(f):.0f} ms)")
+                first = r["first_visit"]
+                print("första besöket per steg (ingår inte ovan): " + ", ".join(f"{k} {v:.0f} ms" for k, v in first.items()))
+                bench_line("app.step_first_visit_max_ms", f"{max(first.values()):.0f}ms",
+                           f"slowest first visit of a step in a newly opened case (warm-up round, not in the "
+                           f"ratios; floor's median {statistics.median(f):.0f} ms)")
             if "rss" in args.only:
                 r = bench_rss(browser, work, case_id)
                 print(f"kärnans minne (RSS): tom sida {r['base']:.0f} MiB, ärendelistan {r['list']:.0f} MiB, "

@@ -9,7 +9,7 @@ pages are held at once; then each kernel's memory is read. Afterwards the databa
 every case and every note must be there, intact. Save latency (click on the save button to
 "Sparat" on screen) is timed in the page.
 
-    python bench/bench_load.py [--sessions 20] [--ramp 1.0] [--timeout 900]
+    python bench/bench_load.py [--sessions 20] [--ramp 3.0] [--timeout 1500]
 """
 from __future__ import annotations
 
@@ -62,7 +62,7 @@ def values(i: int) -> dict:
 async def timed_save(page, button: str) -> float:
     await page.evaluate(ARM_JS)
     await page.get_by_role("button", name=button, exact=True).click()
-    handle = await page.wait_for_function(SAVED_JS, polling=20, timeout=300_000)
+    handle = await page.wait_for_function(SAVED_JS, polling=20, timeout=600_000)
     return float(await handle.json_value()) / 1000
 
 
@@ -70,19 +70,22 @@ async def one_session(browser, url: str, i: int, delay: float, all_done: asyncio
     await asyncio.sleep(delay)
     ctx = await browser.new_context(locale="sv-SE", extra_http_headers={"Authorization": f"token {TOKEN}"})
     page = await ctx.new_page()
-    page.set_default_timeout(300_000)
+    page.set_default_timeout(600_000)
     out = {"ok": False, "saves": [], "error": ""}
+    where = "sidan"
     try:
         t0 = time.perf_counter()
         await page.goto(url + "/", timeout=600_000)
         await page.get_by_role("button", name="Nytt ärende").click()
         out["open_s"] = time.perf_counter() - t0
+        where = "steg 1"
         for label, value in values(i).items():
             field = page.get_by_label(label, exact=True)
             await field.fill(value)
             await field.blur()
         await page.locator(".dk-q", has_text="Finns det barn i hushållet?").get_by_label("Nej", exact=True).check()
         out["saves"].append(await timed_save(page, "Skapa ärendet"))
+        where = "steg 2"
         await page.get_by_role("button", name="2. Bedömning").click()
         field = page.get_by_label("Övrigt som har betydelse för bedömningen", exact=True)
         await field.fill(NOTE.format(i=i))
@@ -90,7 +93,7 @@ async def one_session(browser, url: str, i: int, delay: float, all_done: asyncio
         out["saves"].append(await timed_save(page, "Spara"))
         out["ok"] = True
     except Exception as e:  # a bench reports failures instead of stopping
-        out["error"] = f"{type(e).__name__}: {str(e).splitlines()[0][:120]}"
+        out["error"] = f"{where}: {type(e).__name__}: {str(e).splitlines()[0][:120]}"
     finally:
         done.append(i)
         if len(done) >= all_done.n:  # type: ignore[attr-defined]
@@ -156,8 +159,8 @@ def main() -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stop the server on a kill, too
     ap = argparse.ArgumentParser()
     ap.add_argument("--sessions", type=int, nargs="+", default=[20])
-    ap.add_argument("--ramp", type=float, default=1.0, help="seconds between two sessions' arrival")
-    ap.add_argument("--timeout", type=float, default=900)
+    ap.add_argument("--ramp", type=float, default=3.0, help="seconds between two sessions' arrival")
+    ap.add_argument("--timeout", type=float, default=1500)
     ap.add_argument("--database-url", default=None, help="a test database instead of a fresh SQLite file")
     args = ap.parse_args()
     print(load_line("start"), flush=True)
