@@ -318,9 +318,23 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _check_settings() -> None:
+    """Every command reads the settings file first, so a broken one is one Swedish line and exit 2 from
+    any command, before anything starts. Relative DUMPNING_SETTINGS/DUMPNING_GUIDELINE are made absolute
+    for the kernels, which run in another folder."""
+    import os
+    from .settings import GUIDELINE_ENV, SETTINGS_ENV, absolute_path, default_settings
+    for var in (SETTINGS_ENV, GUIDELINE_ENV):
+        value = os.environ.get(var)
+        if value and not os.path.isabs(value):
+            os.environ[var] = str(absolute_path(value))
+    default_settings()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        _check_settings()
         return args.func(args) or 0
     except ValidationError as e:
         return _fail("; ".join(e.errors.values()))

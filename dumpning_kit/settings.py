@@ -1,7 +1,9 @@
 """Settings for one municipality: names, addresses, guideline file, data folder, database."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import difflib
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,41 +37,290 @@ class Settings:
     source: Path = DEFAULT_SETTINGS
 
 
+#: Every setting a settings file may hold, in the order the shipped file has them.
+KNOWN_KEYS = ("municipality", "municipality_code", "committee", "social_services", "address", "logo", "signatory",
+              "guideline", "ivo_address", "retention_years", "law_mapping", "chromium_path",
+              "report_names_landlord_companies")
+REQUIRED_KEYS = ("municipality", "municipality_code", "committee", "guideline")
+SIGNATORY_KEYS = ("name", "title")
+GUIDELINES_DIR = PACKAGE_DIR / "guidelines"
+LOGO_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg")
+SETTINGS_ENV, GUIDELINE_ENV = "DUMPNING_SETTINGS", "DUMPNING_GUIDELINE"
+
+
+def absolute_path(value: str | os.PathLike) -> Path:
+    return Path(os.path.abspath(Path(value).expanduser()))
+
+
 def _resolve(base: Path, value: str | None) -> Path | None:
+    """A path from the settings file: absolute, or relative to the settings file's own folder."""
     if not value:
         return None
     p = Path(value).expanduser()
     return p if p.is_absolute() else (base.parent / p).resolve()
 
 
-def load_settings(path: str | os.PathLike | None = None) -> Settings:
-    path = Path(path or os.environ.get("DUMPNING_SETTINGS") or DEFAULT_SETTINGS)
+def shipped_guidelines() -> dict[str, Path]:
+    """The guidelines that come with the kit, by name: {"bengtsfors": …/guidelines/bengtsfors.yaml}."""
+    return {p.stem: p for p in sorted(GUIDELINES_DIR.glob("*.yaml"))}
+
+
+def _and(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} och {items[-1]}"
+
+
+def _read_file(path: Path, what: str, fail, env: str | None = None) -> str:
+    """The text of a file the settings need, or one Swedish sentence on why it cannot be read."""
+    via = f" ({env} pekar på den)" if env else ""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise GuidelineError(f"{path}: inställningsfilen finns inte.") from None
+        fail(f"{what} finns inte{via}.")
+    except IsADirectoryError:
+        fail(f"det är en mapp, inte {what}{via}.")
+    except PermissionError:
+        fail(f"{what} går inte att läsa: kontot som kör verktyget saknar behörighet till den{via}.")
+    except UnicodeDecodeError:
+        fail(f"{what} är inte sparad som UTF-8. Spara den som UTF-8 och försök igen.")
+    except OSError:
+        fail(f"{what} går inte att läsa{via}.")
+    raise AssertionError("unreachable")
+
+
+class _Check:
+    """Checks one settings file. Every problem is one Swedish sentence that starts with the file's path."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def fail(self, problem: str, file: Path | None = None):
+        raise GuidelineError(f"{file or self.path}: {problem}")
+
+    def text(self, raw: dict, key: str) -> str | None:
+        v = raw.get(key)
+        if v is None:
+            return None
+        if not isinstance(v, str):
+            self.fail(f"inställningen {key} ska vara en text, inte {_kind(v)}.")
+        return " ".join(v.split()) or None
+
+    def lines(self, raw: dict, key: str) -> tuple[str, ...]:
+        v = raw.get(key)
+        if v is None:
+            return ()
+        if not isinstance(v, list) or not all(isinstance(x, (str, int)) and not isinstance(x, bool) for x in v):
+            self.fail(f"inställningen {key} ska vara en lista med rader, en rad per streck, till exempel "
+                      f"”- Box 14”.")
+        return tuple(str(x) for x in v)
+
+    def municipality_code(self, raw: dict, municipality: str) -> str:
+        from .municipalities import all_municipalities
+        v = raw["municipality_code"]
+        if isinstance(v, bool) or not isinstance(v, (str, int)):
+            self.fail(f"kommunkoden (municipality_code) ska vara fyra siffror inom citattecken, till exempel "
+                      f"\"1460\", inte {_kind(v)}.")
+        code = str(v).strip().zfill(4) if isinstance(v, int) else str(v).strip()
+        known = all_municipalities()
+        if code not in known:
+            hint = (" Skriv koden inom citattecken, till exempel \"0114\": utan citattecken kan en kod som börjar "
+                    "med 0 läsas som ett annat tal." if isinstance(v, int)
+                    else " Skriv kommunens fyrsiffriga kod från SCB, till exempel \"1460\".")
+            self.fail(f"kommunkoden '{code}' (municipality_code) finns inte bland Sveriges {len(known)} "
+                      f"kommuner.{hint}")
+        m = known[code]
+        if m.short.casefold() not in municipality.casefold():
+            self.fail(f"kommunkoden {code} (municipality_code) är {m.name}, men municipality är "
+                      f"'{municipality}'. Rätta koden eller namnet.")
+        return code
+
+    def guideline(self, raw: dict) -> Path:
+        env = os.environ.get(GUIDELINE_ENV)
+        if env:
+            p = absolute_path(env)
+            self.readable(p, "riktlinjefilen", env=GUIDELINE_ENV)
+            return p
+        v = raw["guideline"]
+        if not isinstance(v, str):
+            self.fail(f"inställningen guideline ska vara en sökväg till riktlinjefilen, inte {_kind(v)}.")
+        v = v.strip()
+        shipped = shipped_guidelines()
+        if "/" not in v and "\\" not in v and not v.lower().endswith((".yaml", ".yml")):
+            if v not in shipped:
+                self.fail(f"guideline: ingen riktlinje med namnet '{v}' följer med verktyget (det finns "
+                          f"{_and(shipped)}). Skriv namnet på en av dem eller sökvägen till er riktlinjefil, "
+                          f"till exempel riktlinje.yaml i samma mapp som inställningsfilen.")
+            return shipped[v]
+        p = _resolve(self.path, v)
+        where = "" if Path(v).expanduser().is_absolute() else \
+            f" En relativ sökväg räknas från inställningsfilens mapp {self.path.parent}."
+        if not p.exists():
+            hint = f" Riktlinjen som följer med verktyget får du med guideline: {p.stem}." if p.stem in shipped else ""
+            self.fail(f"riktlinjefilen {p} (guideline: {v}) finns inte.{where}{hint}")
+        self.readable(p, f"riktlinjefilen {p} (guideline: {v})")
+        return p
+
+    def readable(self, p: Path, what: str, env: str | None = None) -> None:
+        via = f" ({env} pekar på den)" if env else ""
+        if not p.exists():
+            self.fail(f"{what} finns inte{via}.", file=p if env else None)
+        if not p.is_file():
+            self.fail(f"{what} är en mapp, inte en fil{via}.", file=p if env else None)
+        if not os.access(p, os.R_OK):
+            self.fail(f"{what} går inte att läsa: kontot som kör verktyget saknar behörighet till den{via}.",
+                      file=p if env else None)
+
+    def logo(self, raw: dict) -> Path | None:
+        v = raw.get("logo")
+        if v is None or v == "":
+            return None
+        if not isinstance(v, str):
+            self.fail(f"inställningen logo ska vara en sökväg till en bildfil, inte {_kind(v)}.")
+        p = _resolve(self.path, v.strip())
+        if p.suffix.lower() not in LOGO_SUFFIXES:
+            self.fail(f"logotypen {p.name} (logo) kan inte användas: använd en PNG-, JPEG-, GIF- eller SVG-fil.")
+        where = "" if Path(v).expanduser().is_absolute() else \
+            f" En relativ sökväg räknas från inställningsfilens mapp {self.path.parent}."
+        if not p.exists():
+            self.fail(f"logotypen {p} (logo: {v}) finns inte.{where}")
+        self.readable(p, f"logotypen {p} (logo: {v})")
+        return p
+
+    def signatory(self, raw: dict) -> tuple[str, str]:
+        v = raw.get("signatory")
+        if v is None:
+            return "", ""
+        if not isinstance(v, dict):
+            self.fail("inställningen signatory ska ha name och title på var sin rad under sig, till exempel "
+                      "”  name: Anna Andersson”.")
+        unknown = [str(k) for k in v if k not in SIGNATORY_KEYS]
+        if unknown:
+            self.fail(f"okänd inställning '{unknown[0]}' under signatory. Där finns bara name och title.")
+        name, title = self.text(v, "name"), self.text(v, "title")
+        return name or "", title or ""
+
+    def retention_years(self, raw: dict) -> int:
+        v = raw.get("retention_years")
+        if v is None:
+            return 5
+        years = v if isinstance(v, int) and not isinstance(v, bool) else \
+            int(v) if isinstance(v, str) and v.strip().isdigit() else None
+        if years is None or not 1 <= years <= 100:
+            self.fail(f"inställningen retention_years ska vara ett helt antal år, från 1 till 100, inte '{v}'.")
+        return years
+
+    def flag(self, raw: dict, key: str) -> bool:
+        v = raw.get(key)
+        if v is None:
+            return False
+        if not isinstance(v, bool):
+            self.fail(f"inställningen {key} ska vara true eller false, inte '{v}'.")
+        return v
+
+    def law_mapping(self, raw: dict, guideline_path: Path) -> dict:
+        v = raw.get("law_mapping")
+        if v is None or v == {}:
+            return {}
+        example = "\"sol2001:2 a kap. 10 §\": \"X kap. Y § SoL (2025:400)\""
+        if not isinstance(v, dict):
+            self.fail(f"inställningen law_mapping ska ha en rad per bestämmelse, till exempel {example}.")
+        cited = _replaced_provisions(guideline_path)
+        for key, new in v.items():
+            if key not in cited:
+                close = difflib.get_close_matches(str(key), cited, n=1, cutoff=0.9)
+                hint = f" Menar du '{close[0]}'?" if close else \
+                    f" Riktlinjen hänvisar till {_and(repr(c) for c in cited)}." if cited else \
+                    " Riktlinjen hänvisar inte till någon lag som har ersatts."
+                self.fail(f"law_mapping: '{key}' är ingen bestämmelse i en ersatt lag som riktlinjen hänvisar till "
+                          f"(skriv lag:bestämmelse precis som i riktlinjen).{hint}")
+            if not isinstance(new, str) or not new.strip():
+                self.fail(f"law_mapping: '{key}' ska följas av den motsvarande bestämmelsen i den nya lagen, som "
+                          f"text, till exempel {example}.")
+        return {k: " ".join(n.split()) for k, n in v.items()}
+
+
+def _kind(v) -> str:
+    return {bool: "ja/nej", int: "ett tal", float: "ett tal", list: "en lista", dict: "en uppställning"}.get(
+        type(v), "en text")
+
+
+def _replaced_provisions(guideline_path: Path) -> list[str]:
+    """The keys ("sol2001:2 a kap. 10 §") of every provision the guideline cites from a replaced law."""
+    from .guideline import LawRef, _cached
+    g = _cached(str(guideline_path), guideline_path.stat().st_mtime)
+    found: dict[str, None] = {}
+
+    def walk(o):
+        if isinstance(o, LawRef):
+            if g.laws.get(o.law, {}).get("replaced_by"):
+                found[o.key] = None
+        elif dataclasses.is_dataclass(o) and not isinstance(o, type):
+            for f in dataclasses.fields(o):
+                walk(getattr(o, f.name))
+        elif isinstance(o, (tuple, list)):
+            for x in o:
+                walk(x)
+        elif isinstance(o, dict):
+            for x in o.values():
+                walk(x)
+    walk((g.steps, g.actions, g.deadlines, g.documents, g.outcomes))
+    return sorted(found)
+
+
+def load_settings(path: str | os.PathLike | None = None) -> Settings:
+    """Reads and checks a settings file: ``path``, else $DUMPNING_SETTINGS, else the shipped one.
+
+    Raises :class:`GuidelineError` with one Swedish sentence that names the file and the problem."""
+    env = None if path else os.environ.get(SETTINGS_ENV)
+    path = absolute_path(path or env or DEFAULT_SETTINGS)
+    check = _Check(path)
+    text = _read_file(path, "inställningsfilen", check.fail, env=SETTINGS_ENV if env else None)
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as e:
-        raise GuidelineError(f"{path}: filen är inte giltig YAML ({e}).") from None
-    missing = [k for k in ("municipality", "municipality_code", "committee", "guideline") if not raw.get(k)]
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        where = f": fel på rad {mark.line + 1}, kolumn {mark.column + 1}" if mark else ""
+        check.fail(f"filen är inte giltig YAML{where}. Kontrollera indrag, kolon och citattecken.")
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        check.fail("filen ska bestå av inställningar som namn: värde, en per rad, till exempel "
+                   "”municipality: Bengtsfors kommun”.")
+    unknown = [str(k) for k in raw if k not in KNOWN_KEYS]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], KNOWN_KEYS, n=1)
+        hint = f"Menar du {close[0]}?" if close else f"De inställningar som finns är {_and(KNOWN_KEYS)}."
+        check.fail(f"okänd inställning '{unknown[0]}'. {hint}")
+    missing = [k for k in REQUIRED_KEYS if raw.get(k) in (None, "")]
     if missing:
-        raise GuidelineError(f"{path}: inställningen {', '.join(missing)} saknas.")
-    signatory = raw.get("signatory") or {}
-    env_guideline = os.environ.get("DUMPNING_GUIDELINE")
+        check.fail(f"inställningen {_and(missing)} saknas." if len(missing) == 1
+                   else f"inställningarna {_and(missing)} saknas.")
+    municipality = check.text(raw, "municipality")
+    committee = check.text(raw, "committee")
+    for key, value in (("municipality", municipality), ("committee", committee)):
+        if not value:
+            check.fail(f"inställningen {key} saknas.")
+    code = check.municipality_code(raw, municipality)
+    guideline_path = check.guideline(raw)
+    name, title = check.signatory(raw)
+    chromium = raw.get("chromium_path")
+    if chromium is not None and not isinstance(chromium, str):
+        check.fail(f"inställningen chromium_path ska vara en sökväg till Chromium, inte {_kind(chromium)}.")
     return Settings(
-        municipality=str(raw["municipality"]),
-        municipality_code=str(raw["municipality_code"]).zfill(4),
-        committee=str(raw["committee"]),
-        social_services=str(raw.get("social_services") or f"Socialtjänsten, {raw['municipality']}"),
-        address=tuple(str(x) for x in raw.get("address") or ()),
-        guideline_path=Path(env_guideline) if env_guideline else _resolve(path, raw["guideline"]),
-        ivo_address=tuple(str(x) for x in raw.get("ivo_address") or ()),
-        retention_years=int(raw.get("retention_years") or 5),
-        law_mapping=dict(raw.get("law_mapping") or {}),
-        logo=_resolve(path, raw.get("logo")),
-        signatory_name=str(signatory.get("name") or ""),
-        signatory_title=str(signatory.get("title") or ""),
-        chromium_path=raw.get("chromium_path"),
-        report_names_landlord_companies=raw.get("report_names_landlord_companies") is True,
+        municipality=municipality,
+        municipality_code=code,
+        committee=committee,
+        social_services=check.text(raw, "social_services") or f"Socialtjänsten, {municipality}",
+        address=check.lines(raw, "address"),
+        guideline_path=guideline_path,
+        ivo_address=check.lines(raw, "ivo_address"),
+        retention_years=check.retention_years(raw),
+        law_mapping=check.law_mapping(raw, guideline_path),
+        logo=check.logo(raw),
+        signatory_name=name,
+        signatory_title=title,
+        chromium_path=chromium.strip() or None if chromium else None,
+        report_names_landlord_companies=check.flag(raw, "report_names_landlord_companies"),
         source=path,
     )
 
