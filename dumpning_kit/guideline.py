@@ -552,7 +552,8 @@ def condition_questions(cond: Any) -> list[str]:
 def load_guideline(path: str | Path) -> Guideline:
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        # libyaml's loader when PyYAML has it: the same safe loading, 7x faster (issue 13)
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:
         raise GuidelineError(f"{path}: riktlinjefilen finns inte.") from None
     except yaml.YAMLError as e:

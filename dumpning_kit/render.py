@@ -18,26 +18,24 @@ User-visible messages are Swedish.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import datetime
 import json
 import os
 import shutil
 import threading
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-import bleach
-import nbformat
-from bs4 import BeautifulSoup
-from bleach.css_sanitizer import CSSSanitizer
-from nbconvert.exporters import HTMLExporter, WebPDFExporter
-from traitlets import Float, List, Unicode, default
+from typing import TYPE_CHECKING, Any
 
 from .settings import shipped_dir
+
+if TYPE_CHECKING:  # nbconvert, bleach, bs4 and nbformat are imported when a document is made,
+    import nbformat  # not when a page shows the list of documents (issue 13: memory, step changes)
+    from nbconvert.exporters import HTMLExporter
+
+    from .pdf_exporter import SystemChromiumPDFExporter
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -186,16 +184,20 @@ _TAG_ATTRS = {
     "time": frozenset({"datetime"}),
     "abbr": frozenset({"title"}),
 }
-_CSS_SANITIZER = CSSSanitizer(
-    allowed_css_properties=frozenset(
-        {
-            "text-align", "vertical-align", "font-weight", "font-style", "text-decoration",
-            "white-space", "width", "min-width", "max-width", "margin-left", "padding-left",
-            "text-indent", "break-before", "break-after", "break-inside",
-            "page-break-before", "page-break-after", "page-break-inside",
-        }
-    )  # fmt: skip
-)
+_CSS_PROPERTIES = frozenset(
+    {
+        "text-align", "vertical-align", "font-weight", "font-style", "text-decoration",
+        "white-space", "width", "min-width", "max-width", "margin-left", "padding-left",
+        "text-indent", "break-before", "break-after", "break-inside",
+        "page-break-before", "page-break-after", "page-break-inside",
+    }
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _css_sanitizer():
+    from bleach.css_sanitizer import CSSSanitizer
+    return CSSSanitizer(allowed_css_properties=_CSS_PROPERTIES)
 
 
 def _allowed_attribute(tag: str, name: str, value: str) -> bool:
@@ -217,6 +219,8 @@ def clean_body_html(html: str) -> str:
     fields, which go with their content; HTML comments are dropped; an image without a
     data: source is removed.
     """
+    import bleach
+    from bs4 import BeautifulSoup
     soup = BeautifulSoup(html, features="html.parser")
     for element in soup.find_all(_DROP_WITH_CONTENT):
         element.decompose()
@@ -225,7 +229,7 @@ def clean_body_html(html: str) -> str:
         tags=_BODY_TAGS,
         attributes=_allowed_attribute,
         protocols=frozenset({"http", "https", "mailto", "tel", "data"}),
-        css_sanitizer=_CSS_SANITIZER,
+        css_sanitizer=_css_sanitizer(),
         strip=True,
         strip_comments=True,
     )
@@ -258,6 +262,8 @@ def document_notebook(doc: Document) -> nbformat.NotebookNode:
     ``nb.metadata["dumpning_dokument"]`` carries title, diarienummer, date, letterhead
     (logo as a data: URI), recipient and signature; the template prints them.
     """
+    import nbformat
+
     from .case import strip_bidi  # no direction-control character reaches a document (issue 12)
     lh = doc.letterhead
     meta: dict[str, Any] = {
@@ -313,6 +319,7 @@ def to_html(doc: Document) -> str:
     nb = document_notebook(doc)
     with _html_lock:
         if _html_exporter is None:
+            from nbconvert.exporters import HTMLExporter
             _html_exporter = HTMLExporter(**_EXPORTER_SETTINGS)
         html, _ = _html_exporter.from_notebook_node(nb)
     return html
@@ -414,223 +421,6 @@ def find_chromium(setting: str | None = None) -> str:
 # ---------------------------------------------------------------------------
 
 
-class SystemChromiumPDFExporter(WebPDFExporter):
-    """``WebPDFExporter`` that prints with the system Chromium and keeps it open.
-
-    Overrides only ``run_playwright(html)``. nbconvert's version starts Playwright,
-    launches Playwright's own Chromium (no executable-path setting), prints one page and
-    closes everything, inside ``asyncio.run`` on a throw-away thread. Here one
-    background thread runs one event loop for the exporter's lifetime; the browser is
-    launched on first use and reused until :meth:`close`. Documents are printed in one
-    page of one browser context with JavaScript off, network emulation offline and every
-    request aborted; each is loaded with ``set_content`` (no temp file, document URL
-    about:blank) and the page is blanked after printing. A page or browser that fails
-    is replaced on the next conversion.
-
-    Conversions are serialised with a lock; use one exporter per thread for parallelism.
-    ``paginate``, ``page_render_timeout``, ``allow_chromium_download`` and
-    ``disable_sandbox`` of the parent are not used (always A4 pages from the template's
-    ``@page`` rule, no JavaScript to wait for, no downloads, ``--no-sandbox`` is in
-    ``browser_args``).
-    """
-
-    chromium_path = Unicode(
-        None, allow_none=True, help="Chromium executable; None: find_chromium()."
-    ).tag(config=True)
-    timeout = Float(60.0, help="Seconds allowed for launching Chromium or printing one document.").tag(
-        config=True
-    )
-    browser_args = List(Unicode(), help="Command line arguments for Chromium.").tag(config=True)
-
-    @default("browser_args")
-    def _browser_args_default(self):
-        return list(CHROMIUM_ARGS)
-
-    @default("template_name")
-    def _template_name_default(self):
-        return TEMPLATE_NAME
-
-    @default("extra_template_basedirs")
-    def _extra_template_basedirs_default(self):
-        return [str(TEMPLATE_DIR)]
-
-    @default("exclude_input")
-    def _exclude_input_default(self):
-        return True
-
-    @default("exclude_input_prompt")
-    def _exclude_input_prompt_default(self):
-        return True
-
-    @default("exclude_output_prompt")
-    def _exclude_output_prompt_default(self):
-        return True
-
-    @default("language_code")
-    def _language_code_default(self):
-        return "sv"
-
-    def __init__(self, **kw):
-        super().__init__(**kw)
-        self._lock = threading.RLock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._playwright = None
-        self._browser = None
-        self._page = None
-        #: How many times a browser was launched by this exporter.
-        self.launch_count = 0
-        #: Every URL any printed page asked for (data:, about: and blocked ones).
-        self.requests_seen: list[str] = []
-        #: URLs that were blocked (every request the routing saw).
-        self.requests_blocked: list[str] = []
-
-    # -- the one overridden nbconvert hook ------------------------------------
-
-    def run_playwright(self, html):
-        """Print ``html`` to PDF bytes in the shared browser (overrides nbconvert)."""
-        with self._lock:
-            loop = self._ensure_loop()
-            future = asyncio.run_coroutine_threadsafe(self._print(html), loop)
-            try:
-                return future.result(timeout=self.timeout * 2)
-            except FutureTimeout as e:
-                future.cancel()
-                msg = "Det gick inte att skapa PDF: Chromium svarade inte i tid."
-                raise RuntimeError(msg) from e
-
-    # -- lifecycle ----------------------------------------------------------
-
-    @property
-    def browser_open(self) -> bool:
-        return self._browser is not None and self._browser.is_connected()
-
-    def close(self) -> None:
-        """Close the browser, stop Playwright and the loop thread. Safe to call twice."""
-        with self._lock:
-            loop, thread = self._loop, self._thread
-            if loop is None:
-                return
-            try:
-                asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(timeout=self.timeout)
-            except Exception:  # noqa: BLE001 - closing; the browser may already be gone
-                self.log.debug("Chromium shutdown failed", exc_info=True)
-            loop.call_soon_threadsafe(loop.stop)
-            if thread is not None:
-                thread.join(timeout=self.timeout)
-            loop.close()
-            self._loop = self._thread = None
-
-    def __enter__(self) -> SystemChromiumPDFExporter:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    # -- internals ----------------------------------------------------------
-
-    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
-        if self._loop is None:
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(
-                target=loop.run_forever, name="dumpning-kit-chromium", daemon=True
-            )
-            thread.start()
-            self._loop, self._thread = loop, thread
-        return self._loop
-
-    async def _get_browser(self):
-        if self._browser is not None and self._browser.is_connected():
-            return self._browser
-        self._page = None
-        try:
-            from playwright.async_api import async_playwright  # noqa: PLC0415
-        except ModuleNotFoundError as e:
-            msg = "Det gick inte att skapa PDF: Python-paketet playwright är inte installerat."
-            raise RuntimeError(msg) from e
-        executable = self.chromium_path or find_chromium()
-        if self._playwright is None:
-            self._playwright = await async_playwright().start()
-        try:
-            self._browser = await self._playwright.chromium.launch(
-                executable_path=executable,
-                args=list(self.browser_args),
-                handle_sigint=False,
-                handle_sigterm=False,
-                handle_sighup=False,
-                timeout=self.timeout * 1000,
-            )
-        except Exception as e:
-            msg = f"Det gick inte att skapa PDF: Chromium ({executable}) kunde inte startas."
-            raise RuntimeError(msg) from e
-        self.launch_count += 1
-        return self._browser
-
-    async def _block(self, route) -> None:
-        self.requests_blocked.append(route.request.url)
-        await route.abort("blockedbyclient")
-
-    async def _get_page(self):
-        """The one printing page (reused: a new page costs a renderer process, ~0.25 s)."""
-        browser = await self._get_browser()
-        if self._page is not None:
-            if not self._page.is_closed():
-                return self._page
-            await self._close_quietly(self._page.context)
-            self._page = None
-        context = await browser.new_context(
-            java_script_enabled=False,
-            offline=True,
-            locale="sv-SE",
-            timezone_id="Europe/Stockholm",
-        )
-        await context.route("**/*", self._block)
-        page = await context.new_page()
-        page.on("request", lambda request: self.requests_seen.append(request.url))
-        await page.emulate_media(media="print")
-        self._page = page
-        return page
-
-    async def _print(self, html: str) -> bytes:
-        page = await self._get_page()
-        timeout_ms = self.timeout * 1000
-        try:
-            await page.set_content(html, wait_until="load", timeout=timeout_ms)
-            return await page.pdf(
-                format="A4",
-                prefer_css_page_size=True,
-                print_background=True,
-                tagged=True,
-                outline=True,
-            )
-        except Exception:
-            # Start the next document from a fresh page (and browser, if it died).
-            self._page = None
-            await self._close_quietly(page.context)
-            raise
-        finally:
-            if self._page is not None:
-                # Leave nothing of this document in the page between conversions.
-                await self._page.set_content("", timeout=timeout_ms)
-
-    @staticmethod
-    async def _close_quietly(closable) -> None:
-        try:
-            await closable.close()
-        except Exception:  # noqa: BLE001, S110 - already closed or browser gone
-            pass
-
-    async def _shutdown(self) -> None:
-        browser, pw = self._browser, self._playwright
-        self._browser = self._playwright = self._page = None
-        try:
-            if browser is not None:
-                await browser.close()
-        finally:
-            if pw is not None:
-                await pw.stop()
-
-
 class PdfRenderer:
     """Print many documents to PDF with one Chromium.
 
@@ -644,6 +434,7 @@ class PdfRenderer:
 
     def __init__(self, chromium_path: str | None = None):
         self.chromium_path = find_chromium(chromium_path)
+        from .pdf_exporter import SystemChromiumPDFExporter
         self.exporter = SystemChromiumPDFExporter(chromium_path=self.chromium_path)
 
     def __enter__(self) -> PdfRenderer:
@@ -666,6 +457,15 @@ class PdfRenderer:
 
     def html_and_pdf(self, doc: Document) -> tuple[str, bytes]:
         """The HTML page and the PDF printed from exactly that page."""
+        from nbconvert.exporters import HTMLExporter
         nb = document_notebook(doc)
         html, _ = HTMLExporter.from_notebook_node(self.exporter, nb)
         return html, self.exporter.run_playwright(html)
+
+
+def __getattr__(name: str):
+    """``render.SystemChromiumPDFExporter`` as before, defined (with nbconvert) on first use."""
+    if name == "SystemChromiumPDFExporter":
+        from .pdf_exporter import SystemChromiumPDFExporter
+        return SystemChromiumPDFExporter
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -410,6 +410,9 @@ def voila_argv(port: int, ip: str = "127.0.0.1", preheat: bool = True, pool_size
         "--MappingKernelManager.cull_connected=False",
         # A restarted kernel has lost the page's widgets: let the page say so instead.
         "--KernelManager.autorestart=False",
+        # nbclient waits 4 s for a cell's last output after its reply, then drops what is late: on a
+        # busy server (20 pages opening at once) that was the app's widget, and the page stayed empty.
+        "--VoilaExecutor.iopub_timeout=60",
     ]
     if apps is not None:
         argv.append(f"--DumpningVoila.apps={list(apps)!r}")

@@ -3,10 +3,30 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import importlib.util
+import sys
 from functools import lru_cache
+from pathlib import Path
 
 import holidays
 from holidays.constants import DE_FACTO, PUBLIC
+
+
+@lru_cache(maxsize=1)
+def _sweden():
+    """The package's Swedish calendar class. ``holidays.Sweden`` first imports the module of
+    every country in the package (some 280 modules, 0.1 s at a page's start, issue 13); the
+    Swedish module needs none of them, so it is loaded on its own. The same class either way."""
+    if "holidays.countries" in sys.modules:
+        return holidays.Sweden
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "dumpning_kit._holidays_sweden", Path(holidays.__file__).parent / "countries" / "sweden.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module.Sweden
+    except Exception:  # another layout of the package: the ordinary way
+        return holidays.Sweden
 
 
 @lru_cache(maxsize=64)
@@ -14,12 +34,12 @@ def _closed_days(year: int) -> frozenset[dt.date]:
     # PUBLIC: the holidays of Lag (1989:253). DE_FACTO: midsommar-, jul- and nyårsafton,
     # which 2 § also names. The package's other categories (eves "från kl. 14",
     # klämdagar) are ordinary working days and are deliberately left out.
-    cal = holidays.Sweden(years=year, include_sundays=False, categories=(PUBLIC, DE_FACTO))
+    cal = _sweden()(years=year, include_sundays=False, categories=(PUBLIC, DE_FACTO))
     return frozenset(cal.keys())
 
 
 def holiday_name(day: dt.date) -> str | None:
-    cal = holidays.Sweden(years=day.year, include_sundays=False, categories=(PUBLIC, DE_FACTO), language="sv")
+    cal = _sweden()(years=day.year, include_sundays=False, categories=(PUBLIC, DE_FACTO), language="sv")
     return cal.get(day)
 
 

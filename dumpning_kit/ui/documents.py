@@ -48,7 +48,8 @@ class DocumentPanel:
     def __init__(self, store: Store, case: Case):
         self.store, self.case = store, case
         self.status = w.HTML()
-        self.rows: dict[str, dict] = {}
+        self.rows: dict[str, dict] = {}  # the documents listed now, by id
+        self._rows: dict[str, dict] = {}  # every row made so far, kept for reuse
         self.all_button = w.Button(description="Skapa alla som PDF",
                                    tooltip="Skapa PDF av alla dokument som går att skapa, på en gång",
                                    icon="", layout=w.Layout(width="auto"))
@@ -61,7 +62,25 @@ class DocumentPanel:
         self.refresh()
 
     # ---- rows ----
+    def _row(self, spec) -> dict:
+        """The widgets of one document's row, made once and reused on every refresh (a summary
+        visit then sends a few changed values instead of some hundred new widgets, issue 13)."""
+        head, result, refusal = w.HTML(), w.HTML(), w.HTML()
+        buttons = []
+        for fmt in ("pdf", "html"):
+            b = w.Button(description=f"Skapa {fmt.upper()}", tooltip=f"Skapa {spec.title} som {fmt.upper()}",
+                         layout=w.Layout(width="auto"))
+            b.on_click(lambda _b, d=spec.id, f=fmt: self.create(d, f))
+            buttons.append(b)
+        actions = w.HBox(buttons)
+        row = w.VBox([head, actions, result, refusal],
+                     layout=w.Layout(border_bottom="1px solid #d1d5db", padding="4px 0"))
+        return {"spec": spec, "ok": False, "result": result, "buttons": [], "made_buttons": buttons, "head": head,
+                "actions": actions, "refusal": refusal, "row": row}
+
     def refresh(self) -> None:
+        """The rows for the case as it is now saved; links from earlier visits are cleared."""
+        self.status.value = self.all_links.value = ""
         try:
             items = allowed_documents(self.store, self.store.get(self.case.id))
         except UserError as e:
@@ -73,30 +92,27 @@ class DocumentPanel:
             self.box.children = [w.HTML(message("error", UNEXPECTED))]
             self.all_button.disabled = True
             return
-        self.rows = {}
-        children = []
+        rows = {}
         for spec, ok, refusal in items:
-            head = w.HTML(f'<h4 style="margin:6px 0 0 0">{esc(spec.title)}</h4>'
-                          f'<p class="dk-law" style="margin:0 0 4px 0">Avsnitt {esc(spec.section)} i riktlinjen</p>'
-                          + (f'<p class="dk-hint">{esc(NOTES[spec.id])}</p>' if ok and spec.id in NOTES else ""))
-            result = w.HTML()
-            parts: list[w.Widget] = [head]
-            if ok:
-                buttons = []
-                for fmt in ("pdf", "html"):
-                    b = w.Button(description=f"Skapa {fmt.upper()}", tooltip=f"Skapa {spec.title} som {fmt.upper()}",
-                                 layout=w.Layout(width="auto"))
-                    b.on_click(lambda _b, d=spec.id, f=fmt: self.create(d, f))
-                    buttons.append(b)
-                parts += [w.HBox(buttons), result]
-            else:
-                parts.append(w.HTML(f'<p class="dk-hint" style="margin:0 0 4px 0"><strong>Kan inte skapas än.</strong> '
-                                    f"{esc(refusal)}</p>"))
-            row = w.VBox(parts, layout=w.Layout(border_bottom="1px solid #d1d5db", padding="4px 0"))
-            children.append(row)
-            self.rows[spec.id] = {"spec": spec, "ok": ok, "result": result,
-                                  "buttons": buttons if ok else []}
-        self.box.children = children
+            r = self._rows.get(spec.id) or self._row(spec)
+            self._rows[spec.id] = r
+            r.update(spec=spec, ok=ok, buttons=r["made_buttons"] if ok else [])
+            r["head"].value = (f'<h4 style="margin:6px 0 0 0">{esc(spec.title)}</h4>'
+                               f'<p class="dk-law" style="margin:0 0 4px 0">Avsnitt {esc(spec.section)} i riktlinjen</p>'
+                               + (f'<p class="dk-hint">{esc(NOTES[spec.id])}</p>' if ok and spec.id in NOTES else ""))
+            r["result"].value = ""
+            r["refusal"].value = ("" if ok else f'<p class="dk-hint" style="margin:0 0 4px 0"><strong>Kan inte '
+                                  f"skapas än.</strong> {esc(refusal)}</p>")
+            for part in ("actions", "result"):
+                r[part].layout.display = None if ok else "none"
+            r["refusal"].layout.display = "none" if ok else None
+            for b in r["made_buttons"]:
+                b.disabled = not ok
+            rows[spec.id] = r
+        self.rows = rows
+        children = tuple(r["row"] for r in rows.values())
+        if tuple(self.box.children) != children:
+            self.box.children = children
         self.all_button.disabled = not any(r["ok"] for r in self.rows.values())
 
     def _busy(self, busy: bool) -> None:

@@ -30,6 +30,7 @@ class CaseWizard:
     def __init__(self, store: Store, case: Case | None, on_exit: Callable[[], None] | None = None):
         self.store, self.g, self.case, self.on_exit = store, store.g, case, on_exit
         self.fields: dict[str, QuestionField] = {}
+        self._document_panel = None
         self.step_ids = [s.id for s in self.g.steps] + [SUMMARY]
         self.current = 0
         self.title = w.HTML()
@@ -347,11 +348,18 @@ class CaseWizard:
         return out
 
     def _documents(self) -> w.Widget:
+        """The documents panel, made on the first visit of the summary and refreshed on the next
+        (its widgets are reused, so a visit does not send some hundred new widgets, issue 13)."""
         try:
             from .documents import DocumentPanel
         except ImportError:
             return w.HTML("<p>Dokumentexport finns inte i den här versionen.</p>")
-        return DocumentPanel(self.store, self.case).widget
+        if self._document_panel is None:
+            self._document_panel = DocumentPanel(self.store, self.case)
+        else:
+            self._document_panel.case = self.case
+            self._document_panel.refresh()
+        return self._document_panel.widget
 
 
 def case_dates_html(st: CaseState, case: Case) -> str:
