@@ -16,9 +16,9 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, Engine
 
 #: The newest revision (tests/test_migrations.py checks it against the scripts).
-HEAD = "0002"
+HEAD = "0003"
 LEGACY = "0001"
-KNOWN = ("0001", "0002")
+KNOWN = ("0001", "0002", "0003")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from conftest import postgres_url, reset_postgres
+from dumpning_kit import migrate
 from dumpning_kit.errors import UserError
 from dumpning_kit.store import READ_KINDS, Store
 
@@ -154,7 +155,7 @@ def a_case(owner_url: str) -> int:
 
 def test_db_setup_is_idempotent_and_makes_the_groups_grants_and_trigger(owner_url, owner):
     r = cli("db", "setup", url=owner_url)
-    assert r.returncode == 0 and "version 0002" in r.stdout, r.stderr
+    assert r.returncode == 0 and f"version {migrate.HEAD}" in r.stdout, r.stderr
     r = cli("db", "setup", url=owner_url)  # again: nothing breaks, nothing doubles
     assert r.returncode == 0, r.stderr
     with owner.connect() as conn:
@@ -176,7 +177,7 @@ def test_db_setup_is_idempotent_and_makes_the_groups_grants_and_trigger(owner_ur
             "SELECT count(*) FROM pg_proc WHERE proname LIKE 'dumpning_%' AND prosecdef "
             "AND pg_get_userbyid(proowner) = session_user AND array_to_string(proconfig, ',') LIKE 'search_path=%'"
         )).scalar()
-        assert definers == 12  # every function: SECURITY DEFINER, owned by the owner, fixed search_path
+        assert definers == 13  # every function: SECURITY DEFINER, owned by the owner, fixed search_path
 
 
 def test_db_commands_refuse_bad_input_with_one_swedish_line(owner_url, people, with_password):
@@ -328,6 +329,33 @@ def test_a_read_through_the_functions_is_always_logged_first(owner_url, owner, p
     # a search by diarienummer logs too
     r = psql(anna, "SELECT dumpning_log_find('SN 2026/17')", owner_url)
     assert r.stdout.strip() == str(cid)
+
+
+def test_a_direct_write_cannot_misstate_who_decided_or_hide_a_column_change(owner_url, owner, people):
+    """Migration 0003: the database stamps the decision's author, logs changes outside the answers
+    with old and new value, and refuses a status the log would misread."""
+    cid = a_case(owner_url)
+    anna, bo = people("skriv"), people("skrivkollega")
+    forged = '{"outcome": "inte_dumpning", "motivation": "Ingen dumpning enligt utredningen.", ' \
+             f'"date": "2026-11-27", "by": "{bo}"}}'
+    r = psql(anna, f"UPDATE cases SET decision = '{forged}' WHERE id = {cid}", owner_url)
+    assert r.returncode == 0, r.stderr
+    with owner.connect() as conn:
+        by = conn.execute(sa.text("SELECT decision->>'by' FROM cases WHERE id = :i"), {"i": cid}).scalar_one()
+    assert by == anna  # not the colleague the caseworker named
+    kind, user, detail = events_of(owner, cid)[-1]
+    assert (kind, user) == ("beslut", anna) and detail["new"]["by"] == anna
+    r = psql(anna, f"UPDATE cases SET caseworker = 'Någon Annan', created_at = '2020-01-01' WHERE id = {cid}",
+             owner_url)
+    assert r.returncode == 0, r.stderr
+    kind, user, detail = events_of(owner, cid)[-1]
+    assert (kind, user) == ("sparat", anna)
+    assert detail["columns"]["caseworker"] == ["Anna", "Någon Annan"], detail
+    assert set(detail["columns"]) == {"caseworker", "created_at"}
+    n = len(events_of(owner, cid))
+    r = psql(anna, f"UPDATE cases SET status = 'raderad' WHERE id = {cid}", owner_url)
+    assert r.returncode != 0 and "ck_cases_status" in r.stderr, r.stderr
+    assert len(events_of(owner, cid)) == n
 
 
 def test_an_event_under_another_name_is_impossible(owner_url, owner, people):
