@@ -26,7 +26,7 @@ def fill(page, label, value):
 
 def go_step(page, n):
     page.get_by_role("button", name=re.compile(rf"^{n}\. {STEPS[n - 1]}")).click()
-    expect(page.locator("h2", has_text=STEPS[n - 1])).to_be_visible()
+    expect(page.locator("h2", has_text=re.compile(rf"^{re.escape(STEPS[n - 1])}$"))).to_be_visible()
 
 
 def open_case(page, dnr):
@@ -108,7 +108,7 @@ def test_caseworker_carries_a_case_from_suspicion_to_ivo(voila_server_factory, p
     fill(page, "Personens upplevelse av flytten, med egna ord", "Jag fick veta att jag måste flytta. Jag visste inte var Bengtsfors låg.")
     fill(page, "Upplevde personen att hen pressades att flytta, utan att det var formellt tvång?", "”Jag hade inget val.”")
     page.get_by_role("button", name="Spara och gå vidare").click()
-    expect(page.locator("h2", has_text=STEPS[4])).to_be_visible()
+    expect(page.locator("h2", has_text=re.compile(rf"^{re.escape(STEPS[4])}$"))).to_be_visible()
     violations["steg 4"] = axe_violations(page)
 
     # Step 5 (2.2): the formal request and its one-month deadline.

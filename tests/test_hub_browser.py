@@ -145,7 +145,7 @@ def test_two_caseworkers_share_a_case_through_the_hub(team, browser, shots):
     pb.wait_for_load_state("load", timeout=180_000)
     expect(pb.locator("h1", has_text=f"Ärende {DNR}")).to_be_visible(timeout=120_000)
     pb.get_by_role("button", name=re.compile(r"^2\. Bedömning")).click()
-    expect(pb.locator("h2", has_text="Bedömning")).to_be_visible()
+    expect(pb.locator("h2", has_text=re.compile(r"^Bedömning$"))).to_be_visible()
     pb.locator(".dk-q", has_text="Tog personen själv initiativet till flytten?").get_by_label("Nej", exact=True).check()
     pb.get_by_role("button", name="Spara", exact=True).click()
     saved(pb)
